@@ -1,0 +1,56 @@
+# Contact Source: `make run` (the app on SQLite, demo data) and `make test` (the suite on
+# PostgreSQL and Redis). Both build the environment from uv.lock first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BOOT := .bootstrap
+UV := $(BOOT)/bin/uv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+
+WEB_PORT ?= 8000
+RUN_ENV := DEBUG=true SECRET_KEY=dev-only-not-secret \
+	DATABASE_URL=sqlite:///$(CURDIR)/var/db.sqlite3 \
+	CELERY_BROKER_URL=filesystem:// CELERY_FILESYSTEM_DIR=$(CURDIR)/var/broker \
+	CALLBACK_ALLOW_PRIVATE=true PUBLIC_BASE_URL=http://127.0.0.1:$(WEB_PORT) WEB_PORT=$(WEB_PORT)
+
+TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/contactsource)
+TEST_BROKER_URL ?= $(or $(CELERY_BROKER_URL),redis://127.0.0.1:6379/0)
+TEST_ENV := SECRET_KEY=test-only-not-secret DATABASE_URL=$(TEST_DATABASE_URL) \
+	CELERY_BROKER_URL=$(TEST_BROKER_URL) CALLBACK_ALLOW_PRIVATE=false
+PYTEST_ARGS ?= -n 2
+
+.PHONY: env run test check lint fix bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(BOOT)
+	$(BOOT)/bin/python -m pip install --quiet 'uv>=0.5,<1'
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+env: $(VENV)/.synced
+
+run: env
+	mkdir -p var
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) PATH=$(abspath $(BIN)):$$PATH $(BIN)/honcho -f Procfile.dev start
+
+test: env
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+check: env
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+fix: env
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf var $(VENV) $(BOOT)

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from health_check.views import HealthCheckView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path(
+        "health/",
+        HealthCheckView.as_view(
+            checks=["health_check.checks.Database", "health_check.checks.Cache"]
+        ),
+        name="health",
+    ),
+    path("", include("ingest.urls")),
+]

@@ -1,0 +1,201 @@
+"""Every refusal the intake can answer, in one catalogue.
+
+The partner docs page renders this table, so the page cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.models import IntakeStatus
+
+
+@dataclass(frozen=True)
+class IntakeRefusal:
+    code: str
+    http_status: int
+    status: str
+    key: str
+    message: str
+
+
+class IntakeError(Exception):
+    """Stops the pipeline with a refusal; `errors` adds per-field detail (422)."""
+
+    def __init__(
+        self,
+        refusal: IntakeRefusal,
+        *,
+        errors: dict[str, str] | None = None,
+        message: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.refusal = refusal
+        self.message = message or refusal.message
+        self.errors = errors if errors is not None else {refusal.key: self.message}
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+
+_INVALID = IntakeStatus.INVALID
+
+TOO_LARGE = IntakeRefusal(
+    "too_large",
+    413,
+    _INVALID,
+    "413",
+    "The request body is larger than the limit of {limit} bytes.",
+)
+UNSUPPORTED_TYPE = IntakeRefusal(
+    "unsupported_type",
+    415,
+    _INVALID,
+    "415",
+    "Unsupported Content-Type. Send application/x-www-form-urlencoded, multipart/form-data "
+    "or application/json.",
+)
+MALFORMED_JSON = IntakeRefusal(
+    "malformed_json", 400, _INVALID, "400", "The JSON body could not be parsed: {detail}."
+)
+JSON_NOT_OBJECT = IntakeRefusal(
+    "json_not_object",
+    400,
+    _INVALID,
+    "400",
+    'The JSON body must be an object of field names to values, such as {{"email": "…"}}.',
+)
+EMPTY = IntakeRefusal(
+    "empty", 418, _INVALID, "418", "No fields were posted. Did you mean to do that?"
+)
+NO_TOKEN = IntakeRefusal(
+    "no_token",
+    401,
+    _INVALID,
+    "token",
+    'The token was not supplied for this request. Please provide your authentication "token" '
+    "with every request (header token: <token>, recommended).",
+)
+UNKNOWN_SOURCE = IntakeRefusal(
+    "unknown_source", 404, _INVALID, "sourceId", "The sourceId specified does not exist."
+)
+SOURCE_UNPUBLISHED = IntakeRefusal(
+    "source_unpublished",
+    410,
+    _INVALID,
+    "sourceId",
+    "The sourceId specified has been unpublished (deactivated).",
+)
+SOURCE_OUTSIDE_WINDOW = IntakeRefusal(
+    "source_outside_window",
+    410,
+    _INVALID,
+    "sourceId",
+    "The sourceId specified is not published at this time (outside its publishing window).",
+)
+BAD_TOKEN = IntakeRefusal(
+    "bad_token",
+    401,
+    _INVALID,
+    "token",
+    "The token specified is invalid. Please request a new token.",
+)
+BAD_VERBOSE_KEY = IntakeRefusal(
+    "bad_verbose_key",
+    401,
+    _INVALID,
+    "verbose",
+    "The verbose key passed was not correct. This header should only be used for debugging.",
+)
+NOT_WHITELISTED = IntakeRefusal(
+    "not_whitelisted",
+    410,
+    _INVALID,
+    "campaignId",
+    "The campaignId supplied is not currently in the permitted list of campaigns for this source.",
+)
+UNKNOWN_CAMPAIGN = IntakeRefusal(
+    "unknown_campaign", 410, _INVALID, "campaignId", "The campaignId specified does not exist."
+)
+CAMPAIGN_UNPUBLISHED = IntakeRefusal(
+    "campaign_unpublished",
+    410,
+    _INVALID,
+    "campaignId",
+    "The campaignId specified has been unpublished (deactivated).",
+)
+CAMPAIGN_OUTSIDE_WINDOW = IntakeRefusal(
+    "campaign_outside_window",
+    410,
+    _INVALID,
+    "campaignId",
+    "The campaignId specified is not published at this time (outside its publishing window).",
+)
+REQUIRED_FIELDS = IntakeRefusal(
+    "required_fields",
+    422,
+    _INVALID,
+    "422",
+    "One or more required fields are missing or invalid.",
+)
+NOTHING_USABLE = IntakeRefusal(
+    "nothing_usable",
+    400,
+    _INVALID,
+    "400",
+    "There were no valid contact fields in this request. A contact could not be created.",
+)
+DUPLICATE = IntakeRefusal(
+    "duplicate",
+    409,
+    IntakeStatus.DUPLICATE,
+    "409",
+    "Rejecting duplicate contact: the same email or phone was already posted to this campaign "
+    "by this source within the last {window}.",
+)
+LIMITED = IntakeRefusal(
+    "limited",
+    429,
+    IntakeStatus.LIMITED,
+    "429",
+    "Cap exceeded: {cap}.",
+)
+SERVER_ERROR = IntakeRefusal(
+    "server_error",
+    500,
+    IntakeStatus.ERROR,
+    "500",
+    "An unexpected error occurred and nothing was stored. Please retry later and quote the "
+    "request id {request_id} to support.",
+)
+UNAVAILABLE = IntakeRefusal(
+    "unavailable",
+    503,
+    IntakeStatus.ERROR,
+    "503",
+    "The service is temporarily unavailable and nothing was stored. Please retry shortly.",
+)
+
+# In the order the pipeline checks them (the docs page lists them in this order).
+ALL_REFUSALS: tuple[IntakeRefusal, ...] = (
+    TOO_LARGE,
+    UNSUPPORTED_TYPE,
+    MALFORMED_JSON,
+    JSON_NOT_OBJECT,
+    EMPTY,
+    NO_TOKEN,
+    UNKNOWN_SOURCE,
+    SOURCE_UNPUBLISHED,
+    SOURCE_OUTSIDE_WINDOW,
+    BAD_TOKEN,
+    BAD_VERBOSE_KEY,
+    NOT_WHITELISTED,
+    UNKNOWN_CAMPAIGN,
+    CAMPAIGN_UNPUBLISHED,
+    CAMPAIGN_OUTSIDE_WINDOW,
+    REQUIRED_FIELDS,
+    NOTHING_USABLE,
+    DUPLICATE,
+    LIMITED,
+    SERVER_ERROR,
+    UNAVAILABLE,
+)

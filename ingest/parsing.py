@@ -1,0 +1,203 @@
+"""Read an intake request: body (form, multipart, JSON), token, flags. No database access."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import Any
+
+from django.http import HttpRequest, QueryDict
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
+
+from ingest import errors
+from ingest.errors import IntakeError
+
+FORM_TYPES = ("application/x-www-form-urlencoded",)
+MULTIPART_TYPES = ("multipart/form-data",)
+JSON_TYPES = ("application/json",)
+MAX_JSON_DEPTH = 20
+
+
+@dataclass
+class ParsedRequest:
+    fields: dict[str, Any] = field(default_factory=dict)
+    token: str = ""
+    test: bool = False
+    # Posted keys before cleaning (for the event log), values as received.
+    provided: dict[str, Any] = field(default_factory=dict)
+
+
+def clean_text(value: str) -> str:
+    """Make a string safe to store: no NUL (PostgreSQL refuses it), no lone surrogates."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value.strip()
+
+
+def _scalar(value: Any) -> str | None:
+    """JSON scalars become strings; null and containers other than lists are not values."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return clean_text(str(value))
+    return None
+
+
+def _clean_value(value: Any) -> str | list[str] | None:
+    if isinstance(value, list):
+        items = [s for s in (_scalar(v) for v in value) if s]
+        return items or None
+    text = _scalar(value)
+    return text or None
+
+
+def clean_fields(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Trim keys and values, lower-case keys, drop empty ones; report values that are not values."""
+    cleaned: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for raw_key, raw_value in raw.items():
+        key = clean_text(str(raw_key)).lower()[:100]
+        if not key:
+            continue
+        if isinstance(raw_value, dict) or (
+            isinstance(raw_value, list) and any(isinstance(v, dict | list) for v in raw_value)
+        ):
+            problems[key] = "Nested objects are not supported; send a plain value. It was ignored."
+            continue
+        value = _clean_value(raw_value)
+        if value is not None:
+            cleaned[key] = value
+    return cleaned, problems
+
+
+def _querydict_to_dict(data: QueryDict) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in data:
+        values = data.getlist(key)
+        out[key] = values[0] if len(values) == 1 else values
+    return out
+
+
+def _depth(value: Any, limit: int) -> int:
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > limit:
+            return deepest
+        if isinstance(node, dict):
+            stack.extend((v, level + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, level + 1) for v in node)
+    return deepest
+
+
+def read_body(request: HttpRequest, limit: int) -> bytes:
+    """The raw body, refusing anything over the limit before reading it when possible."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise IntakeError(errors.TOO_LARGE, message=errors.TOO_LARGE.message.format(limit=limit))
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise IntakeError(errors.TOO_LARGE, message=errors.TOO_LARGE.message.format(limit=limit))
+    return body
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        text = body.decode("utf-8-sig")
+        return json.loads(text)
+    except UnicodeDecodeError:
+        detail = "the body is not valid UTF-8"
+    except RecursionError:
+        detail = "it is nested too deeply"
+    except json.JSONDecodeError as exc:
+        detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    raise IntakeError(
+        errors.MALFORMED_JSON, message=errors.MALFORMED_JSON.message.format(detail=detail)
+    )
+
+
+def parse_payload(request: HttpRequest, limit: int) -> dict[str, Any]:
+    """The body as a flat mapping of field names to values, whatever the content type."""
+    body = read_body(request, limit)
+    content_type = (request.content_type or "").lower()
+    if not body.strip():
+        return {}
+    if content_type in JSON_TYPES or content_type.endswith("+json"):
+        data = parse_json(body)
+        if not isinstance(data, dict):
+            raise IntakeError(errors.JSON_NOT_OBJECT)
+        if _depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+            raise IntakeError(
+                errors.MALFORMED_JSON,
+                message=errors.MALFORMED_JSON.message.format(detail="it is nested too deeply"),
+            )
+        return data
+    if content_type in FORM_TYPES:
+        encoding = request.encoding or "utf-8"
+        try:
+            body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            encoding = "latin-1"
+        return _querydict_to_dict(QueryDict(body, encoding=encoding))
+    if content_type in MULTIPART_TYPES:
+        try:
+            parser = MultiPartParser(
+                request.META, BytesIO(body), request.upload_handlers, request.encoding or "utf-8"
+            )
+            data, _files = parser.parse()
+        except (MultiPartParserError, ValueError, UnicodeDecodeError):
+            raise IntakeError(
+                errors.MALFORMED_JSON,
+                message="The multipart body could not be parsed. Check its boundary and parts.",
+            ) from None
+        return _querydict_to_dict(data)
+    raise IntakeError(errors.UNSUPPORTED_TYPE)
+
+
+def find_token(request: HttpRequest, fields: Mapping[str, Any]) -> str:
+    """First found wins: field or query `token`, headers token, X-Auth-Token, Bearer, Basic."""
+    candidates: list[Any] = [
+        fields.get("token"),
+        request.GET.get("token"),
+        request.headers.get("token"),
+        request.headers.get("X-Auth-Token"),
+    ]
+    authorization = request.headers.get("Authorization", "")
+    scheme, _, credentials = authorization.strip().partition(" ")
+    if scheme.lower() == "bearer":
+        candidates.append(credentials)
+    elif scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            decoded = ""
+        # The password part is the token; unlike the anchor, a password may contain colons.
+        candidates.append(decoded.partition(":")[2])
+    for candidate in candidates:
+        if isinstance(candidate, list):
+            candidate = candidate[-1] if candidate else ""
+        if isinstance(candidate, str) and clean_text(candidate):
+            return clean_text(candidate)
+    return ""
+
+
+def is_truthy(value: Any) -> bool:
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return isinstance(value, str) and value.strip().lower() in {"1", "true", "yes", "on"}

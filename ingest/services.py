@@ -1,0 +1,287 @@
+"""The intake pipeline: authenticate, validate, de-duplicate, scrub, price, store, log.
+
+One short transaction writes the contact and its event; everything slow happens after commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from campaigns.fields import CONTROL_KEYS, field_specs_for
+from campaigns.models import Campaign
+from contactsource.models import PublishState
+from contactsource.tokens import token_matches
+from ingest import errors
+from ingest.errors import IntakeError
+from ingest.models import Contact, IntakeEvent, IntakeStatus
+from ingest.normalize import normalize_fields
+from ingest.parsing import clean_fields, is_truthy
+from ingest.pipeline import IntakeOutcome, IntakeRequest
+from ingest.responses import outcome_body
+from sources.models import Source, SourceCampaign
+
+logger = logging.getLogger(__name__)
+
+CONTACT_COLUMNS = frozenset(
+    f.name for f in Contact._meta.concrete_fields if f.name not in {"id", "custom"}
+)
+_SOURCE_REFUSALS = {
+    PublishState.UNPUBLISHED: errors.SOURCE_UNPUBLISHED,
+    PublishState.PENDING: errors.SOURCE_OUTSIDE_WINDOW,
+    PublishState.EXPIRED: errors.SOURCE_OUTSIDE_WINDOW,
+}
+_CAMPAIGN_REFUSALS = {
+    PublishState.UNPUBLISHED: errors.CAMPAIGN_UNPUBLISHED,
+    PublishState.PENDING: errors.CAMPAIGN_OUTSIDE_WINDOW,
+    PublishState.EXPIRED: errors.CAMPAIGN_OUTSIDE_WINDOW,
+}
+
+
+def _as_id(ref: str) -> int | None:
+    return int(ref) if ref.isdigit() and len(ref) < 19 else None
+
+
+def source_token_valid(source: Source, token: str, now: Any) -> bool:
+    if token_matches(token, source.token_hash):
+        return True
+    grace = source.previous_token_valid_until
+    return bool(grace and now < grace and token_matches(token, source.previous_token_hash))
+
+
+def _authenticate(req: IntakeRequest, outcome: IntakeOutcome) -> None:
+    """The anchor's check order: source, its publish state, token, whitelist, campaign."""
+    source_id, campaign_id = _as_id(req.source_ref), _as_id(req.campaign_ref)
+    if source_id is None:
+        raise IntakeError(errors.UNKNOWN_SOURCE)
+    entry = None
+    if campaign_id is not None:
+        # One query on the happy path: the entry with its source and campaign.
+        entry = (
+            SourceCampaign.objects.select_related("source", "campaign")
+            .filter(source_id=source_id, campaign_id=campaign_id)
+            .first()
+        )
+    source = entry.source if entry else Source.objects.filter(pk=source_id).first()
+    if source is None:
+        raise IntakeError(errors.UNKNOWN_SOURCE)
+    outcome.source = source
+    state = source.publish_state(req.received_at)
+    if state != PublishState.PUBLISHED:
+        raise IntakeError(_SOURCE_REFUSALS[state])
+    if not source_token_valid(source, req.token or "", req.received_at):
+        raise IntakeError(errors.BAD_TOKEN)
+    outcome.authenticated = True
+    if req.verbose_key is not None:
+        if not source.verbose_key or not hmac.compare_digest(
+            req.verbose_key.encode(), source.verbose_key.encode()
+        ):
+            raise IntakeError(errors.BAD_VERBOSE_KEY)
+        outcome.verbose = True
+    if entry is not None and entry.is_active:
+        outcome.entry = entry
+        campaign: Campaign | None = entry.campaign
+    elif source.internal and campaign_id is not None:
+        campaign = Campaign.objects.filter(pk=campaign_id).first()
+    else:
+        raise IntakeError(errors.NOT_WHITELISTED)
+    if campaign is None:
+        raise IntakeError(errors.UNKNOWN_CAMPAIGN)
+    outcome.campaign = campaign
+    state = campaign.publish_state(req.received_at)
+    if state != PublishState.PUBLISHED:
+        raise IntakeError(_CAMPAIGN_REFUSALS[state])
+
+
+def _read_fields(
+    fields: dict[str, Any], outcome: IntakeOutcome, soft: dict[str, str]
+) -> dict[str, Any]:
+    """Normalise against the campaign's fields; 422 on required failures, 400 if nothing usable."""
+    assert outcome.campaign is not None and outcome.source is not None
+    campaign, source = outcome.campaign, outcome.source
+    specs = field_specs_for(campaign.fields.all())
+    if source.utm_source:
+        fields["utm_source"] = source.utm_source
+    result = normalize_fields(
+        fields, specs, phone_region=campaign.phone_region, timezone=campaign.timezone
+    )
+    soft.update(result.soft_errors)
+    outcome.stored = dict(sorted(result.values.items()))
+    if result.required_errors:
+        raise IntakeError(errors.REQUIRED_FIELDS, errors={**soft, **result.required_errors})
+    if not any(not specs[key].tracking for key in result.values):
+        raise IntakeError(
+            errors.NOTHING_USABLE,
+            errors={**soft, errors.NOTHING_USABLE.key: errors.NOTHING_USABLE.message},
+        )
+    return result.values
+
+
+def identity_of(values: dict[str, Any]) -> str:
+    parts = [str(values.get(k) or "") for k in ("email", "phone", "mobile")]
+    joined = "|".join(parts).strip().lower()
+    return "" if joined == "||" else joined
+
+
+def identity_hash(identity: str) -> str:
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest() if identity else ""
+
+
+def scrub_bucket(seed: str) -> int:
+    """A stable 0-99 bucket: the same identity always lands in the same bucket."""
+    return int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:8], "big") % 100
+
+
+def _humanize(window: timedelta) -> str:
+    days, seconds = window.days, window.seconds
+    if days and not seconds:
+        return f"{days} day{'s' if days != 1 else ''}"
+    hours = days * 24 + seconds // 3600
+    if hours and not seconds % 3600:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = int(window.total_seconds() // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _check_duplicate(outcome: IntakeOutcome, id_hash: str, now: Any) -> None:
+    entry = outcome.entry
+    if entry is None or not entry.duplicate_window or not id_hash:
+        return
+    seen = Contact.objects.filter(
+        source_id=entry.source_id,
+        campaign_id=entry.campaign_id,
+        identity_hash=id_hash,
+        created_at__gte=now - entry.duplicate_window,
+    ).exists()
+    if seen:
+        message = errors.DUPLICATE.message.format(window=_humanize(entry.duplicate_window))
+        raise IntakeError(errors.DUPLICATE, message=message)
+
+
+def _contact_build(
+    outcome: IntakeOutcome, values: dict[str, Any], id_hash: str, req: IntakeRequest
+) -> Contact:
+    assert outcome.source is not None and outcome.campaign is not None
+    columns = {k: v for k, v in values.items() if k in CONTACT_COLUMNS}
+    custom = {k: v for k, v in values.items() if k not in CONTACT_COLUMNS}
+    return Contact(
+        source=outcome.source,
+        campaign=outcome.campaign,
+        status=outcome.status,
+        identity_hash=id_hash,
+        custom=custom,
+        created_at=req.received_at,
+        **columns,
+    )
+
+
+def event_build(req: IntakeRequest, outcome: IntakeOutcome) -> IntakeEvent:
+    stored = outcome.stored or {}
+    return IntakeEvent(
+        request_id=req.request_id,
+        source=outcome.source,
+        campaign=outcome.campaign,
+        requested_source_id=req.source_ref[:32],
+        requested_campaign_id=req.campaign_ref[:32],
+        contact_id=outcome.contact_id,
+        status=outcome.status,
+        http_status=outcome.http_status,
+        cost=outcome.cost,
+        revenue=outcome.revenue,
+        errors=outcome.errors or None,
+        fields_provided=outcome.provided,
+        fields_stored=outcome.stored,
+        email=str(stored.get("email") or "")[:320],
+        phone=str(stored.get("phone") or stored.get("mobile") or "")[:32],
+        duration=time.perf_counter() - req.started,
+        client_ip=req.client_ip,
+        is_test=outcome.test,
+        batch_index=req.batch_index,
+        idempotency_key=req.idempotency_key,
+        replay_of_id=outcome.replay_of_id,
+        response=outcome_body(outcome) if req.idempotency_key else None,
+        created_at=req.received_at,
+    )
+
+
+def event_create(req: IntakeRequest, outcome: IntakeOutcome) -> IntakeEvent:
+    event = event_build(req, outcome)
+    event.save(force_insert=True)
+    outcome.event_id = event.pk
+    return event
+
+
+def _store(req: IntakeRequest, outcome: IntakeOutcome, contact: Contact) -> None:
+    """Contact, money and event in one short transaction (nothing slow inside)."""
+    with transaction.atomic():
+        contact.save(force_insert=True)
+        outcome.contact_id = contact.pk
+        event_create(req, outcome)
+
+
+def _prepare(req: IntakeRequest, outcome: IntakeOutcome, soft: dict[str, str]) -> dict[str, Any]:
+    fields, problems = clean_fields(req.payload)
+    soft.update(problems)
+    outcome.test = req.test or is_truthy(fields.get("test"))
+    # A token in the body wins over the query string and headers (the anchor's order).
+    req.token = find_token_in_fields(fields) or req.token or ""
+    for key in CONTROL_KEYS:
+        fields.pop(key, None)
+    outcome.provided = dict(fields)
+    if not fields and not problems:
+        raise IntakeError(errors.EMPTY)
+    if not req.token:
+        raise IntakeError(errors.NO_TOKEN)
+    return fields
+
+
+def find_token_in_fields(fields: dict[str, Any]) -> str:
+    token = fields.get("token")
+    if isinstance(token, list):
+        token = token[-1] if token else ""
+    return token if isinstance(token, str) else ""
+
+
+def _run(req: IntakeRequest, outcome: IntakeOutcome, soft: dict[str, str]) -> None:
+    fields = _prepare(req, outcome, soft)
+    _authenticate(req, outcome)
+    values = _read_fields(fields, outcome, soft)
+    identity = identity_of(values)
+    id_hash = identity_hash(identity)
+    _check_duplicate(outcome, id_hash, req.received_at)
+    entry = outcome.entry
+    scrub_rate = entry.scrub_rate if entry else 0
+    # No identity: the request id seeds the bucket (nothing to re-post, so nothing to game).
+    scrubbed = scrub_bucket(identity or str(req.request_id)) < scrub_rate
+    outcome.status = IntakeStatus.SCRUBBED if scrubbed else IntakeStatus.ACCEPTED
+    outcome.http_status = 200
+    if not scrubbed:
+        assert outcome.campaign is not None
+        outcome.cost = entry.cost if entry else Decimal("0")
+        outcome.revenue = outcome.campaign.revenue
+    outcome.errors = dict(soft)
+    if outcome.test:
+        event_create(req, outcome)
+        return
+    _store(req, outcome, _contact_build(outcome, values, id_hash, req))
+
+
+def intake_contact(*, req: IntakeRequest) -> IntakeOutcome:
+    """Run one intake; always leaves exactly one IntakeEvent behind (or raises for a 500)."""
+    outcome = IntakeOutcome(request_id=req.request_id)
+    soft: dict[str, str] = {}
+    try:
+        _run(req, outcome, soft)
+    except IntakeError as exc:
+        outcome.errors = dict(soft)
+        outcome.refuse(exc)
+        outcome.cost = outcome.revenue = None
+        event_create(req, outcome)
+    return outcome

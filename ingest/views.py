@@ -1,0 +1,103 @@
+"""HTTP for the intake: parse, call the pipeline, answer JSON. Never a 500 for a client error."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from ingest import errors
+from ingest.errors import IntakeError
+from ingest.parsing import find_token, is_truthy, parse_payload
+from ingest.pipeline import IntakeOutcome, IntakeRequest
+from ingest.responses import json_response, outcome_body
+from ingest.services import event_create, intake_contact
+
+logger = logging.getLogger(__name__)
+
+
+def intake_request_from_http(
+    request: HttpRequest, source_id: str, campaign_id: str, *, started: float
+) -> IntakeRequest:
+    """What the pipeline needs from the HTTP request, apart from the body."""
+    verbose = request.headers.get("verbose")
+    return IntakeRequest(
+        source_ref=source_id,
+        campaign_ref=campaign_id,
+        payload={},
+        received_at=timezone.now(),
+        started=started,
+        request_id=uuid.uuid4(),
+        token=find_token(request, {}),
+        test=is_truthy(request.headers.get("X-Test")),
+        verbose_key=verbose.strip() if verbose is not None else None,
+        idempotency_key=(request.headers.get("Idempotency-Key") or "").strip()[:255],
+        client_ip=request.META.get("REMOTE_ADDR") or None,
+    )
+
+
+def _failure(req: IntakeRequest, exc: IntakeError) -> IntakeOutcome:
+    outcome = IntakeOutcome(request_id=req.request_id)
+    outcome.test = req.test
+    outcome.refuse(exc)
+    return outcome
+
+
+def _unexpected(req: IntakeRequest) -> IntakeOutcome:
+    """Log the crash server-side; the client gets the request id and no trace."""
+    logger.exception("intake crashed", extra={"request_id": str(req.request_id)})
+    message = errors.SERVER_ERROR.message.format(request_id=req.request_id)
+    outcome = _failure(req, IntakeError(errors.SERVER_ERROR, message=message))
+    try:
+        event_create(req, outcome)
+    except (OperationalError, InterfaceError):
+        return _failure(req, IntakeError(errors.UNAVAILABLE, headers={"Retry-After": "5"}))
+    return outcome
+
+
+def run_intake(request: HttpRequest, source_id: str, campaign_id: str) -> IntakeOutcome:
+    started = time.perf_counter()
+    req = intake_request_from_http(request, source_id, campaign_id, started=started)
+    try:
+        try:
+            req.payload = parse_payload(request, settings.INTAKE_MAX_BODY_BYTES)
+        except IntakeError as exc:
+            outcome = _failure(req, exc)
+            event_create(req, outcome)
+            return outcome
+        return intake_contact(req=req)
+    except (OperationalError, InterfaceError):
+        # The database is unreachable: nothing was stored, and no event can be written.
+        logger.warning(
+            "intake refused: database unavailable", extra={"request_id": str(req.request_id)}
+        )
+        return _failure(req, IntakeError(errors.UNAVAILABLE, headers={"Retry-After": "5"}))
+    except Exception:
+        return _unexpected(req)
+
+
+@csrf_exempt
+def contact_intake(request: HttpRequest, source_id: str, campaign_id: str) -> HttpResponse:
+    """POST/PUT /source/<sid>/campaign/<cid>[/contact]."""
+    started = time.perf_counter()
+    outcome = run_intake(request, source_id, campaign_id)
+    body = outcome_body(outcome, started=started)
+    return json_response(body, outcome.http_status, outcome.headers)
+
+
+@csrf_exempt
+def contact_dispatch(request: HttpRequest, source_id: str, campaign_id: str) -> HttpResponse:
+    if request.method in ("POST", "PUT"):
+        return contact_intake(request, source_id, campaign_id)
+    response = json_response(
+        {"errors": {"405": "Use POST or PUT to send a contact."}, "success": False},
+        405,
+        {"Allow": "POST, PUT"},
+    )
+    return response

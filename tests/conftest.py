@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from sources.models import SourceCampaign
+from tests.factories import CampaignFieldFactory, SourceCampaignFactory
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # In CI the suite must run on PostgreSQL: a missing server fails the run, never skips it.
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if os.environ.get("CI") == "true" and "postgresql" not in engine:
+        raise pytest.UsageError(f"CI=true needs DATABASE_URL to point at PostgreSQL, not {engine}")
+
+
+@pytest.fixture
+def entry(db: None) -> SourceCampaign:
+    """A published source whitelisted for a published campaign with an email field."""
+    entry: SourceCampaign = SourceCampaignFactory.create()
+    CampaignFieldFactory(campaign=entry.campaign, key="email", type="email", required=False)
+    return entry
+
+
+@pytest.fixture
+def post_contact(client: Client) -> Callable[..., Any]:
+    """POST to the intake as a vendor would; returns the response with `.data` (the JSON)."""
+
+    def post(
+        entry: SourceCampaign,
+        data: dict[str, Any] | None = None,
+        *,
+        as_json: bool = True,
+        token: str | None = None,
+        path_suffix: str = "/contact",
+        **headers: str,
+    ) -> Any:
+        url = f"/source/{entry.source_id}/campaign/{entry.campaign_id}{path_suffix}"
+        source_token = token if token is not None else entry.source.token  # type: ignore[attr-defined]
+        if source_token:
+            headers.setdefault("token", source_token)
+        if as_json:
+            response = client.post(
+                url, json.dumps(data or {}), content_type="application/json", headers=headers
+            )
+        else:
+            response = client.post(
+                url,
+                urlencode(data or {}, doseq=True),
+                content_type="application/x-www-form-urlencoded",
+                headers=headers,
+            )
+        response.data = response.json()  # type: ignore[attr-defined]
+        return response
+
+    return post

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import factory
+
+from campaigns.models import Campaign, CampaignField
+from contactsource.tokens import token_hash
+from sources.models import Source, SourceCampaign
+
+DEFAULT_TOKEN = "test-token-0123456789abcdef"
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    revenue = Decimal("5.00")
+    phone_region = "US"
+    timezone = "America/New_York"
+
+
+class CampaignFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CampaignField
+
+    campaign = factory.SubFactory(CampaignFactory)
+    key = factory.Sequence(lambda n: f"custom_{n}")
+    label = factory.LazyAttribute(lambda o: o.key.replace("_", " ").title())
+    type = "text"
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    """A source whose plain token is available as `source.token` (tests only)."""
+
+    class Meta:
+        model = Source
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Source {n}")
+    token_hash = token_hash(DEFAULT_TOKEN)
+    verbose_key = "verbose-key-1"
+
+    @factory.post_generation
+    def token(obj: Source, create: bool, extracted: Any, **kwargs: Any) -> None:
+        plain = extracted or DEFAULT_TOKEN
+        if extracted:
+            obj.token_hash = token_hash(plain)
+            if create:
+                obj.save(update_fields=["token_hash"])
+        obj.token = plain  # type: ignore[attr-defined]
+
+
+class SourceCampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SourceCampaign
+
+    source = factory.SubFactory(SourceFactory)
+    campaign = factory.SubFactory(CampaignFactory)
+    cost = Decimal("2.50")
+    scrub_rate = 0
