@@ -1,0 +1,41 @@
+"""The hot path's query budget, pinned (a regression here is a performance bug)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from ingest.models import Contact
+from tests.factories import CampaignFieldFactory, SourceCampaignFactory
+
+# Real transactions (no test savepoints), so the count is what production runs.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# entry+source+campaign (1), campaign fields (1), duplicate check (1), then one transaction:
+# BEGIN, contact insert, event insert, COMMIT.
+ACCEPTED_CONTACT_QUERIES = 7
+
+
+def test_an_accepted_contact_costs_a_fixed_number_of_queries():
+    entry = SourceCampaignFactory()
+    for key, type_ in [("email", "email"), ("phone", "tel"), ("zipcode", "zipcode")]:
+        CampaignFieldFactory(campaign=entry.campaign, key=key, type=type_)
+    client = Client()
+    body = {"email": "q@example.com", "phone": "7272870426", "zipcode": "33602", "firstname": "Q"}
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            f"/source/{entry.source_id}/campaign/{entry.campaign_id}/contact",
+            json.dumps(body),
+            content_type="application/json",
+            headers={"token": entry.source.token},
+        )
+
+    assert response.status_code == 200, response.json()
+    assert Contact.objects.count() == 1
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) == ACCEPTED_CONTACT_QUERIES, "\n".join(statements)
