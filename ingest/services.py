@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import transaction
 
-from campaigns.fields import CONTROL_KEYS, field_specs_for
+from campaigns.fields import CONTROL_KEYS, FieldSpec, field_specs_for
 from campaigns.models import Campaign
 from contactsource.models import PublishState
 from contactsource.tokens import token_matches
@@ -101,12 +101,16 @@ def _authenticate(req: IntakeRequest, outcome: IntakeOutcome) -> None:
 
 
 def _read_fields(
-    fields: dict[str, Any], outcome: IntakeOutcome, soft: dict[str, str]
+    fields: dict[str, Any],
+    outcome: IntakeOutcome,
+    soft: dict[str, str],
+    specs: dict[str, FieldSpec] | None = None,
 ) -> dict[str, Any]:
     """Normalise against the campaign's fields; 422 on required failures, 400 if nothing usable."""
     assert outcome.campaign is not None and outcome.source is not None
     campaign, source = outcome.campaign, outcome.source
-    specs = field_specs_for(campaign.fields.all())
+    if specs is None:
+        specs = field_specs_for(campaign.fields.all())
     if source.utm_source:
         fields["utm_source"] = source.utm_source
     result = normalize_fields(
@@ -252,7 +256,18 @@ def find_token_in_fields(fields: dict[str, Any]) -> str:
 def _run(req: IntakeRequest, outcome: IntakeOutcome, soft: dict[str, str]) -> None:
     fields = _prepare(req, outcome, soft)
     _authenticate(req, outcome)
-    values = _read_fields(fields, outcome, soft)
+    _run_authenticated(req, outcome, soft, fields)
+
+
+def _run_authenticated(
+    req: IntakeRequest,
+    outcome: IntakeOutcome,
+    soft: dict[str, str],
+    fields: dict[str, Any],
+    specs: dict[str, FieldSpec] | None = None,
+) -> None:
+    """Everything after authentication; a batch item starts here (`specs` loaded once per batch)."""
+    values = _read_fields(fields, outcome, soft, specs)
     identity = identity_of(values)
     id_hash = identity_hash(identity)
     _check_duplicate(outcome, id_hash, req.received_at)
@@ -279,6 +294,37 @@ def intake_contact(*, req: IntakeRequest) -> IntakeOutcome:
     soft: dict[str, str] = {}
     try:
         _run(req, outcome, soft)
+    except IntakeError as exc:
+        outcome.errors = dict(soft)
+        outcome.refuse(exc)
+        outcome.cost = outcome.revenue = None
+        event_create(req, outcome)
+    return outcome
+
+
+def intake_authenticate(*, req: IntakeRequest, outcome: IntakeOutcome) -> None:
+    """A batch's checks, run once: token, source, whitelist, campaign (raises IntakeError)."""
+    if not req.token:
+        raise IntakeError(errors.NO_TOKEN)
+    _authenticate(req, outcome)
+
+
+def intake_batch_item(
+    *, req: IntakeRequest, batch: IntakeOutcome, specs: dict[str, FieldSpec]
+) -> IntakeOutcome:
+    """One item of an authenticated batch: the single post's pipeline after authentication."""
+    outcome = IntakeOutcome(
+        request_id=req.request_id,
+        source=batch.source,
+        campaign=batch.campaign,
+        entry=batch.entry,
+        authenticated=True,
+        verbose=batch.verbose,
+    )
+    soft: dict[str, str] = {}
+    try:
+        fields = _prepare(req, outcome, soft)
+        _run_authenticated(req, outcome, soft, fields, specs)
     except IntakeError as exc:
         outcome.errors = dict(soft)
         outcome.refuse(exc)
