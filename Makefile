@@ -47,6 +47,8 @@ check: env
 	$(BIN)/mypy .
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+	@# No Docker engine here: `config` validates docker-compose.yml (v2 plugin, else v1 binary).
+	if docker compose version >/dev/null 2>&1; then docker compose config -q; else docker-compose config -q; fi
 
 fix: env
 	$(BIN)/ruff format .
