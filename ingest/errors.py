@@ -199,3 +199,41 @@ ALL_REFUSALS: tuple[IntakeRefusal, ...] = (
     SERVER_ERROR,
     UNAVAILABLE,
 )
+
+# The batch route's own refusals (a batch is otherwise refused exactly as a single post).
+BATCH_NOT_JSON = IntakeRefusal(
+    "batch_not_json",
+    415,
+    _INVALID,
+    "415",
+    'A batch must be sent as application/json, with a "contacts" list of contact objects.',
+)
+BATCH_SHAPE = IntakeRefusal(
+    "batch_shape",
+    400,
+    _INVALID,
+    "contacts",
+    'A batch needs a "contacts" list of contact objects.',
+)
+BATCH_TOO_MANY = IntakeRefusal(
+    "batch_too_many",
+    413,
+    _INVALID,
+    "413",
+    "A batch may hold at most {limit} contacts; this one has {count}. Split it and send the "
+    "parts one after another. Nothing was stored.",
+)
+ITEM_NOT_OBJECT = IntakeRefusal(
+    "item_not_object",
+    400,
+    _INVALID,
+    "400",
+    "This item is not a contact object of field names to values. It was ignored.",
+)
+
+BATCH_REFUSALS: tuple[IntakeRefusal, ...] = (
+    BATCH_NOT_JSON,
+    BATCH_SHAPE,
+    BATCH_TOO_MANY,
+    ITEM_NOT_OBJECT,
+)

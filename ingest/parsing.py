@@ -201,3 +201,23 @@ def is_truthy(value: Any) -> bool:
     if isinstance(value, list):
         value = value[-1] if value else ""
     return isinstance(value, str) and value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def parse_batch_payload(request: HttpRequest, limit: int) -> dict[str, Any]:
+    """A batch body: a JSON object (its `contacts` list is checked by the batch service)."""
+    body = read_body(request, limit)
+    if not body.strip():
+        return {}
+    content_type = (request.content_type or "").lower()
+    if not (content_type in JSON_TYPES or content_type.endswith("+json")):
+        raise IntakeError(errors.BATCH_NOT_JSON)
+    data = parse_json(body)
+    if not isinstance(data, dict):
+        raise IntakeError(errors.JSON_NOT_OBJECT)
+    # Two levels more than a single post: the body object and its list.
+    if _depth(data, MAX_JSON_DEPTH + 2) > MAX_JSON_DEPTH + 2:
+        raise IntakeError(
+            errors.MALFORMED_JSON,
+            message=errors.MALFORMED_JSON.message.format(detail="it is nested too deeply"),
+        )
+    return data

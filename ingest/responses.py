@@ -53,3 +53,41 @@ def json_response(body: dict[str, Any], status: int, headers: dict[str, str]) ->
     for name, value in headers.items():
         response[name] = value
     return response
+
+
+_ITEM_KEYS = ("contact", "errors", "status", "statusCode", "success")
+_ITEM_EXTRA_KEYS = ("test", "fields", "cost", "caps", "internalStatus")
+
+
+def batch_item_body(outcome: IntakeOutcome, index: int) -> dict[str, Any]:
+    """A batch item's answer: the single answer's outcome keys, plus its index."""
+    full = outcome_body(outcome)
+    item = {key: full[key] for key in _ITEM_KEYS}
+    item.update({key: full[key] for key in _ITEM_EXTRA_KEYS if key in full})
+    item["index"] = index
+    return dict(sorted(item.items()))
+
+
+def batch_body(
+    outcome: IntakeOutcome, items: list[IntakeOutcome], *, started: float | None = None
+) -> dict[str, Any]:
+    """A processed batch: the single answer's envelope, `results` in item order and counts."""
+    envelope = outcome_body(outcome, started=started)
+    results = [batch_item_body(item, index) for index, item in enumerate(items)]
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result["status"]] = counts.get(result["status"], 0) + 1
+    body: dict[str, Any] = {
+        "campaign": envelope["campaign"],
+        "counts": dict(sorted(counts.items())),
+        "errors": None,
+        "id": envelope["id"],
+        "results": results,
+        "source": envelope["source"],
+        "statusCode": 200,
+        "success": True,
+        "time": envelope["time"],
+    }
+    if outcome.test:
+        body["test"] = True
+    return body

@@ -13,4 +13,9 @@ urlpatterns = [
         views.contact_dispatch,
         name="contact",
     ),
+    re_path(
+        r"^source/(?P<source_id>[^/]+)/campaign/(?P<campaign_id>[^/]+)/contacts/?$",
+        views.contacts_batch,
+        name="contacts-batch",
+    ),
 ]

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from ingest import errors
+from ingest.batch import BatchOutcome, intake_batch
 from ingest.errors import IntakeError
-from ingest.parsing import find_token, is_truthy, parse_payload
+from ingest.parsing import find_token, is_truthy, parse_batch_payload, parse_payload
 from ingest.pipeline import IntakeOutcome, IntakeRequest
-from ingest.responses import json_response, outcome_body
+from ingest.responses import batch_body, json_response, outcome_body
 from ingest.services import event_create, intake_contact
 
 logger = logging.getLogger(__name__)
@@ -101,3 +102,45 @@ def contact_dispatch(request: HttpRequest, source_id: str, campaign_id: str) -> 
         {"Allow": "POST, PUT"},
     )
     return response
+
+
+def run_batch(
+    request: HttpRequest, source_id: str, campaign_id: str, *, started: float
+) -> BatchOutcome | IntakeOutcome:
+    """The batch's outcome, or a single answer's outcome when it is refused as a whole."""
+    req = intake_request_from_http(request, source_id, campaign_id, started=started)
+    # Idempotency keys apply to single posts; batch items are de-duplicated by identity.
+    req.idempotency_key = ""
+    try:
+        try:
+            req.payload = parse_batch_payload(request, settings.INTAKE_MAX_BATCH_BODY_BYTES)
+        except IntakeError as exc:
+            outcome = _failure(req, exc)
+            event_create(req, outcome)
+            return outcome
+        return intake_batch(req=req)
+    except (OperationalError, InterfaceError):
+        logger.warning(
+            "batch refused: database unavailable", extra={"request_id": str(req.request_id)}
+        )
+        return _failure(req, IntakeError(errors.UNAVAILABLE, headers={"Retry-After": "5"}))
+    except Exception:
+        return _unexpected(req)
+
+
+@csrf_exempt
+def contacts_batch(request: HttpRequest, source_id: str, campaign_id: str) -> HttpResponse:
+    """POST /source/<sid>/campaign/<cid>/contacts with {"contacts": [...]}."""
+    if request.method != "POST":
+        return json_response(
+            {"errors": {"405": "Use POST to send a batch of contacts."}, "success": False},
+            405,
+            {"Allow": "POST"},
+        )
+    started = time.perf_counter()
+    result = run_batch(request, source_id, campaign_id, started=started)
+    if isinstance(result, BatchOutcome) and not result.refused:
+        return json_response(batch_body(result.outcome, result.items, started=started), 200, {})
+    outcome = result.outcome if isinstance(result, BatchOutcome) else result
+    body = outcome_body(outcome, started=started)
+    return json_response(body, outcome.http_status, outcome.headers)
