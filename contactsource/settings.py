@@ -111,6 +111,8 @@ INTAKE_MAX_BATCH_BODY_BYTES = env.int("INTAKE_MAX_BATCH_BODY_BYTES", default=10 
 INTAKE_MAX_BATCH_ITEMS = env.int("INTAKE_MAX_BATCH_ITEMS", default=1000)
 # Old tokens keep working this long after a rotation.
 TOKEN_ROTATION_GRACE_SECONDS = env.int("TOKEN_ROTATION_GRACE_SECONDS", default=24 * 3600)
+# Mounts the bare one-insert baseline at /bench/bare/… (make bench only; docs/benchmarks.md).
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 DATA_UPLOAD_MAX_MEMORY_SIZE = INTAKE_MAX_BATCH_BODY_BYTES + 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 

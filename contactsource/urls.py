@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from health_check.views import HealthCheckView
@@ -15,3 +16,7 @@ urlpatterns = [
     ),
     path("", include("ingest.urls")),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    # The benchmark's baseline (make bench): never mounted unless the setting asks for it.
+    urlpatterns.insert(0, path("", include(("ingest.bench_views", "bench"))))
