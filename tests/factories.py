@@ -7,6 +7,7 @@ import factory
 
 from campaigns.models import Campaign, CampaignField
 from contactsource.tokens import token_hash
+from finance.models import Cap
 from sources.models import Source, SourceCampaign
 
 DEFAULT_TOKEN = "test-token-0123456789abcdef"
@@ -61,3 +62,17 @@ class SourceCampaignFactory(factory.django.DjangoModelFactory):
     campaign = factory.SubFactory(CampaignFactory)
     cost = Decimal("2.50")
     scrub_rate = 0
+
+
+class CapFactory(factory.django.DjangoModelFactory):
+    """A quantity cap of 10 per calendar day on a campaign (pass `source` for a source's cap)."""
+
+    class Meta:
+        model = Cap
+
+    campaign = factory.SubFactory(CampaignFactory)
+    source = None
+    kind = "quantity"
+    limit = Decimal("10")
+    scope = "campaign"
+    duration = "day"

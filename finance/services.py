@@ -1,0 +1,232 @@
+"""Writes: taking room in caps, the ledger, and keeping cap counters right when caps change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+
+from finance.capstate import CapState, cap_state_build, state_fill
+from finance.models import Cap, CapCounter, CapKind, CapScope, LedgerEntry, LedgerKind
+from finance.selectors import counter_rows
+from finance.windows import bucket_start, window_at
+
+
+class CapExceeded(Exception):
+    """A cap has no room for this contact; the caller's transaction must roll back."""
+
+
+_ADD_SQL = (
+    'INSERT INTO finance_capcounter (cap_id, window_start, used, "limit") VALUES {rows} '
+    "ON CONFLICT (cap_id, window_start) DO UPDATE "
+    'SET used = finance_capcounter.used + excluded.used, "limit" = excluded."limit" '
+    'WHERE finance_capcounter.used + excluded.used <= excluded."limit" '
+    "RETURNING cap_id, used"
+)
+
+
+def _counters_add(states: Sequence[CapState]) -> dict[int, Decimal]:
+    """Add each contact's amount to its window's counter if it stays within the limit.
+
+    One statement for all caps: `INSERT … ON CONFLICT DO UPDATE … WHERE used + amount <= limit`.
+    PostgreSQL takes each row's lock in the VALUES order (by cap id, so two intakes never
+    deadlock) and re-checks the WHERE on the latest committed row, so this is exact under
+    concurrency without a SELECT … FOR UPDATE. Returns {cap_id: used after} for the rows it
+    changed; a cap missing from the answer was full.
+    """
+    ops = connection.ops
+    params: list[Any] = []
+    for state in states:
+        params += [
+            state.cap.pk,
+            ops.adapt_datetimefield_value(state.window.key),
+            ops.adapt_decimalfield_value(state.amount, 14, 4),
+            ops.adapt_decimalfield_value(state.cap.limit, 14, 4),
+        ]
+    # Only placeholders carry values: the rows are "(%s, %s, %s, %s)" repeated.
+    sql = _ADD_SQL.replace("{rows}", ", ".join(["(%s, %s, %s, %s)"] * len(states)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {cap_id: Decimal(str(used)) for cap_id, used in cursor.fetchall()}
+
+
+def _rolling_take(states: list[CapState]) -> None:
+    """Rolling windows are sums of buckets, which no single-row condition can check: lock the
+    caps (by id), read their buckets with a fresh snapshot, then add to the current bucket."""
+    ids = [s.cap.pk for s in states]
+    list(
+        Cap.objects.select_for_update(no_key=True)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    rows = counter_rows(states)
+    for state in states:
+        state_fill(state, rows.get(state.cap.pk, []))
+        state.hit = not state.fits
+    if any(s.hit for s in states):
+        raise CapExceeded
+    _counters_add(states)
+    for state in states:
+        state.used += state.amount
+
+
+def caps_take(*, caps: list[Cap], at: datetime, cost: Decimal, timezone: str) -> list[CapState]:
+    """Take room for one accepted contact in every cap that applies, or raise CapExceeded.
+
+    Call inside the intake's transaction, as late as possible (the counter rows stay locked
+    until commit). Locks are taken in one global order: rolling caps by id, then calendar
+    counters by id. No caps: no query at all.
+    """
+    states = [cap_state_build(cap, at=at, cost=cost, timezone=timezone) for cap in caps]
+    if any(s.amount > s.limit for s in states):
+        raise CapExceeded
+    rolling = [s for s in states if s.duration.rolling]
+    calendar = [s for s in states if not s.duration.rolling]
+    if rolling:
+        _rolling_take(rolling)
+    if calendar:
+        taken = _counters_add(calendar)
+        if len(taken) != len(calendar):
+            raise CapExceeded
+        for state in calendar:
+            state.used = taken[state.cap.pk]
+            state.buckets = [(state.window.key, state.used)]
+    return states
+
+
+def ledger_record_intake(
+    *,
+    contact_id: int,
+    source_id: int,
+    campaign_id: int,
+    utm_source: str,
+    cost: Decimal,
+    revenue: Decimal,
+    at: datetime,
+) -> None:
+    """An accepted contact's cost and revenue rows (one INSERT, inside the intake's transaction)."""
+    common = {
+        "contact_id": contact_id,
+        "source_id": source_id,
+        "campaign_id": campaign_id,
+        "utm_source": utm_source[:255],
+        "created_at": at,
+    }
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(kind=LedgerKind.COST, amount=cost, **common),
+            LedgerEntry(kind=LedgerKind.REVENUE, amount=revenue, **common),
+        ]
+    )
+
+
+@transaction.atomic
+def ledger_reverse_contact(
+    *, contact_id: int, memo: str = "", at: datetime | None = None
+) -> list[LedgerEntry]:
+    """Correct a contact's charge by appending one reversal per cost/revenue row not yet
+    reversed. Nothing is edited; reversing twice adds nothing. Caps keep counting the contact
+    (it was delivered); reports net the reversal out."""
+    from django.utils import timezone
+
+    when = at or timezone.now()
+    originals = (
+        LedgerEntry.objects.select_for_update()
+        .filter(
+            contact_id=contact_id,
+            kind__in=[LedgerKind.COST, LedgerKind.REVENUE],
+            reversed_by__isnull=True,
+        )
+        .order_by("pk")
+    )
+    reversals = [
+        LedgerEntry(
+            kind=LedgerKind.REVERSAL,
+            amount=-entry.amount,
+            source_id=entry.source_id,
+            campaign_id=entry.campaign_id,
+            contact_id=entry.contact_id,
+            utm_source=entry.utm_source,
+            reverses=entry,
+            memo=memo[:255],
+            created_at=when,
+        )
+        for entry in originals
+    ]
+    return LedgerEntry.objects.bulk_create(reversals)
+
+
+_WINDOW_FIELDS = ("campaign_id", "source_id", "kind", "scope", "utm_source", "duration")
+
+
+@transaction.atomic
+def cap_save(*, cap: Cap) -> Cap:
+    """Validate and save a cap; a new cap, or one whose window or scope changed, starts from
+    what the ledger says was accepted in its current window (not from zero)."""
+    cap.full_clean()
+    before = Cap.objects.filter(pk=cap.pk).values(*_WINDOW_FIELDS).first() if cap.pk else None
+    cap.save()
+    if before != {name: getattr(cap, name) for name in _WINDOW_FIELDS}:
+        cap_counters_rebuild(cap=cap)
+    return cap
+
+
+def cap_counters_rebuild(*, cap: Cap, at: datetime | None = None) -> None:
+    """Recount a cap's current window from the ledger's cost rows (one per accepted contact).
+
+    Contacts still in flight while this runs are not seen: an admin edit is approximate for
+    those few milliseconds, the intake never is."""
+    from django.utils import timezone
+
+    now = at or timezone.now()
+    cap = Cap.objects.select_for_update().select_related("campaign").get(pk=cap.pk)
+    state = cap_state_build(cap, at=now, cost=Decimal("0"), timezone=cap.campaign.timezone)
+    CapCounter.objects.filter(cap=cap).delete()
+    entries = LedgerEntry.objects.filter(
+        kind=LedgerKind.COST, campaign_id=cap.campaign_id, created_at__gte=state.window.start
+    )
+    if state.window.end is not None:
+        entries = entries.filter(created_at__lt=state.window.end)
+    if cap.source_id:
+        entries = entries.filter(source_id=cap.source_id)
+    if cap.scope == CapScope.UTM_SOURCE:
+        entries = entries.filter(utm_source=cap.utm_source)
+    measure = Count("pk") if cap.kind == CapKind.QUANTITY else Sum("amount")
+    per_bucket: dict[datetime, Decimal] = {}
+    if state.window.end is not None:
+        total = entries.aggregate(total=measure)["total"]
+        if total:
+            per_bucket[state.window.key] = Decimal(total)
+    else:
+        size = state.duration.bucket_seconds
+        for created_at, amount in entries.values_list("created_at", "amount"):
+            key = bucket_start(created_at, size)
+            add = Decimal("1") if cap.kind == CapKind.QUANTITY else amount
+            per_bucket[key] = per_bucket.get(key, Decimal("0")) + add
+    CapCounter.objects.bulk_create(
+        CapCounter(cap=cap, window_start=key, used=used, limit=cap.limit)
+        for key, used in per_bucket.items()
+    )
+
+
+def cap_counters_prune(*, at: datetime | None = None, keep_days: int = 400) -> int:
+    """Drop counter rows no window counts any more: a rolling cap's buckets before its window,
+    a calendar cap's windows older than `keep_days` (kept that long as history). Returns how
+    many rows went."""
+    from django.utils import timezone
+
+    now = at or timezone.now()
+    deleted = 0
+    for cap in Cap.objects.select_related("campaign").order_by("pk"):
+        duration = cap.parsed_duration
+        if duration.rolling:
+            cutoff = window_at(duration, now, cap.campaign.timezone).start
+        else:
+            cutoff = now - timedelta(days=keep_days)
+        deleted += CapCounter.objects.filter(cap=cap, window_start__lt=cutoff).delete()[0]
+    return deleted
