@@ -146,6 +146,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule")
 )
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Source API-change notifications: retries and any whose task was lost (the row is the truth).
+CELERY_BEAT_SCHEDULE["source-changes-notify-due"] = {
+    "task": "sources.tasks.source_changes_notify_due",
+    "schedule": 60.0,
+}
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

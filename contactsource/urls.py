@@ -14,6 +14,8 @@ urlpatterns = [
         ),
         name="health",
     ),
+    # The person API for CRMs (persons/…); the callbacks' `url` values point here.
+    path("api/v1/", include("subscriptions.urls")),
     path("", include("ingest.urls")),
 ]
 

@@ -27,6 +27,7 @@ from ingest.parsing import clean_fields, is_truthy
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.responses import outcome_body
 from sources.models import Source, SourceCampaign
+from subscriptions.services import PersonData, RealtimeOffer, contact_subscribe, realtime_offer
 
 logger = logging.getLogger(__name__)
 
@@ -222,12 +223,66 @@ def event_create(req: IntakeRequest, outcome: IntakeOutcome) -> IntakeEvent:
     return event
 
 
-def _store(req: IntakeRequest, outcome: IntakeOutcome, contact: Contact) -> None:
-    """Contact, money and event in one short transaction (nothing slow inside)."""
+# The buyer keeps scrubbed contacts too, so both create a subscription and its callbacks.
+SUBSCRIBING = frozenset({IntakeStatus.ACCEPTED, IntakeStatus.SCRUBBED})
+REALTIME_REJECTED = "The contact was not accepted by the buyer in real time."
+
+
+def _offer_real_time(
+    req: IntakeRequest, outcome: IntakeOutcome, values: dict[str, Any]
+) -> RealtimeOffer | None:
+    """A real-time entry: the campaign's primary CRM decides now, before the transaction (a
+    slow buyer must not hold its locks). No answer (timeout) accepts; any non-2xx rejects."""
+    entry = outcome.entry
+    if entry is None or not entry.real_time:
+        return None
+    offer = realtime_offer(
+        campaign_id=entry.campaign_id,
+        source_id=entry.source_id,
+        person=PersonData.from_contact_values(values),
+        at=req.received_at,
+    )
+    if not offer.accepted:
+        outcome.status = IntakeStatus.REJECTED
+        outcome.cost = outcome.revenue = None
+        outcome.errors["realtime"] = REALTIME_REJECTED
+    return offer
+
+
+def _subscribe(req: IntakeRequest, contact: Contact, offer: RealtimeOffer | None) -> None:
+    person = PersonData.from_contact_values(
+        {
+            "mobile": contact.mobile,
+            "phone": contact.phone,
+            "email": contact.email,
+            "firstname": contact.firstname,
+            "lastname": contact.lastname,
+        }
+    )
+    contact_subscribe(
+        contact_id=contact.pk,
+        campaign_id=contact.campaign_id,
+        source_id=contact.source_id,
+        person=person,
+        at=req.received_at,
+        offer=offer,
+    )
+
+
+def _store(
+    req: IntakeRequest,
+    outcome: IntakeOutcome,
+    contact: Contact,
+    offer: RealtimeOffer | None = None,
+) -> None:
+    """Contact, money, event, person, subscription and callback outbox in one short transaction
+    (nothing slow inside: callbacks are sent by workers once it commits)."""
     with transaction.atomic():
         contact.save(force_insert=True)
         outcome.contact_id = contact.pk
         event_create(req, outcome)
+        if contact.status in SUBSCRIBING:
+            _subscribe(req, contact, offer)
 
 
 def _prepare(req: IntakeRequest, outcome: IntakeOutcome, soft: dict[str, str]) -> dict[str, Any]:
@@ -285,7 +340,8 @@ def _run_authenticated(
     if outcome.test:
         event_create(req, outcome)
         return
-    _store(req, outcome, _contact_build(outcome, values, id_hash, req))
+    offer = _offer_real_time(req, outcome, values)
+    _store(req, outcome, _contact_build(outcome, values, id_hash, req), offer)
 
 
 def intake_contact(*, req: IntakeRequest) -> IntakeOutcome:

@@ -1,0 +1,109 @@
+"""The outbox: one CallbackDelivery per event per matching endpoint, in the event's transaction."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from subscriptions.models import CallbackDelivery, DeliveryStatus, EventType, Person, Subscription
+from subscriptions.payloads import subscription_payload
+from subscriptions.selectors import endpoints_for
+
+if TYPE_CHECKING:
+    from subscriptions.services.realtime import RealtimeOffer
+
+logger = logging.getLogger(__name__)
+
+
+def retry_window_end(now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.CALLBACK_RETRY_WINDOW_SECONDS)
+
+
+def outbox_write(
+    *,
+    subscription: Subscription,
+    person: Person,
+    event_type: EventType,
+    event_date: datetime,
+    contact_id: int | None = None,
+    offer: RealtimeOffer | None = None,
+) -> list[CallbackDelivery]:
+    """Write the event's deliveries; their tasks are enqueued once the transaction commits.
+
+    Call it inside the transaction that changes the subscription: the rows commit or vanish
+    with it, so no event exists without its callbacks, and no callback without its event.
+    """
+    endpoints = endpoints_for(campaign_id=subscription.campaign_id, event_type=event_type)
+    if not endpoints:
+        return []
+    payload = subscription_payload(
+        subscription, person, include_opt_out=event_type == EventType.SUBSCRIPTION_REMOVED
+    )
+    now = timezone.now()
+    event_id = offer.event_id if offer is not None else uuid.uuid4()
+    rows = []
+    for endpoint in endpoints:
+        row = CallbackDelivery(
+            endpoint_id=endpoint.pk,
+            subscription=subscription,
+            event_id=event_id,
+            event_type=event_type,
+            event_date=event_date,
+            payload=payload,
+            contact_id=contact_id,
+            next_attempt_at=now,
+            retry_until=retry_window_end(now),
+            enqueued_at=now,
+        )
+        if offer is not None and offer.endpoint_id == endpoint.pk:
+            offer.apply_to(row)
+        rows.append(row)
+    CallbackDelivery.objects.bulk_create(rows)
+    due = [row.pk for row in rows if row.enqueued_at is not None]
+    if due:
+        transaction.on_commit(partial(deliveries_enqueue, due))
+    return rows
+
+
+def deliveries_enqueue(delivery_ids: Iterable[int]) -> int:
+    """Send one task per delivery; returns how many reached the broker.
+
+    A broker outage must not fail the request that committed the rows: the rows stay due and
+    the beat sweeper sends them again (so this never raises for broker trouble).
+    """
+    from subscriptions.tasks import callback_deliver
+
+    ids = list(delivery_ids)
+    sent = 0
+    for delivery_id in ids:
+        try:
+            callback_deliver.apply_async((delivery_id,), retry=False)
+        except Exception:  # kombu raises many kinds; the sweeper recovers all of them
+            logger.warning(
+                "callbacks: broker unavailable, %d deliveries left for the sweeper",
+                len(ids) - sent,
+                exc_info=True,
+            )
+            _mark_not_enqueued(ids[sent:])
+            break
+        sent += 1
+    return sent
+
+
+def _mark_not_enqueued(delivery_ids: list[int]) -> None:
+    # Due now and never sent: the next sweep picks them up without waiting for the lost-task
+    # grace period.
+    try:
+        CallbackDelivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.PENDING).update(
+            enqueued_at=None
+        )
+    except Exception:
+        logger.warning("callbacks: could not mark deliveries as not enqueued", exc_info=True)
