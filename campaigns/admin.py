@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 
 from campaigns.models import Campaign, CampaignField
+from contactsource.api_changes import api_changes_tracked
 
 
 class CampaignFieldInline(admin.TabularInline):
@@ -22,3 +27,26 @@ class CampaignAdmin(admin.ModelAdmin):
         ("Publishing", {"fields": ("is_published", "publish_up", "publish_down")}),
         ("Locale", {"fields": ("phone_region", "timezone")}),
     )
+
+    # Fields and the published flag are part of every whitelisted source's API: an edit is
+    # compared before and after, and each affected source gets one change record and notice.
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method != "POST" or not (object_id or "").isdigit():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        assert object_id is not None
+        with api_changes_tracked(campaign_ids=[int(object_id)]):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
+        with api_changes_tracked(campaign_ids=[obj.pk]):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        with api_changes_tracked(campaign_ids=list(queryset.values_list("pk", flat=True))):
+            super().delete_queryset(request, queryset)

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from campaigns.models import Campaign, CampaignField
+from contactsource.api_changes import api_changes_tracked
 
 
 @transaction.atomic
@@ -22,7 +23,25 @@ def campaign_create(
 
 
 def campaign_field_create(*, campaign: Campaign, key: str, **attrs: Any) -> CampaignField:
-    field = CampaignField(campaign=campaign, key=key, **attrs)
-    field.full_clean()
-    field.save()
+    # A new field changes the API of every source whitelisted for the campaign.
+    with api_changes_tracked(campaign_ids=[campaign.pk]):
+        field = CampaignField(campaign=campaign, key=key, **attrs)
+        field.full_clean()
+        field.save()
     return field
+
+
+@transaction.atomic
+def campaign_field_update(*, field: CampaignField, **attrs: Any) -> CampaignField:
+    with api_changes_tracked(campaign_ids=[field.campaign_id]):
+        for name, value in attrs.items():
+            setattr(field, name, value)
+        field.full_clean()
+        field.save()
+    return field
+
+
+@transaction.atomic
+def campaign_field_delete(*, field: CampaignField) -> None:
+    with api_changes_tracked(campaign_ids=[field.campaign_id]):
+        field.delete()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import re_path
 
-from ingest import views
+from ingest import docs_views, views
 
 app_name = "ingest"
 
@@ -18,4 +18,12 @@ urlpatterns = [
         views.contacts_batch,
         name="contacts-batch",
     ),
+    # Partner documentation (GET on the intake's own URL is served by contact_dispatch).
+    re_path(r"^source/(?P<source_id>[^/]+)/?$", docs_views.docs_source, name="docs-source"),
+    re_path(
+        r"^source/(?P<source_id>[^/]+)/openapi\.json$",
+        docs_views.docs_openapi,
+        name="docs-openapi",
+    ),
+    re_path(r"^source/(?P<source_id>[^/]+)/docs-login$", docs_views.docs_login, name="docs-login"),
 ]

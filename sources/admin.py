@@ -4,11 +4,11 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from contactsource.tokens import token_generate, token_hash
-from sources.models import Source, SourceCampaign
-from sources.services import source_rotate_token
+from sources.models import Source, SourceCampaign, SourceChange
+from sources.services import source_api_changes_tracked, source_rotate_token
 
 
 class SourceCampaignInline(admin.TabularInline):
@@ -16,6 +16,22 @@ class SourceCampaignInline(admin.TabularInline):
     extra = 0
     fields = ("campaign", "is_active", "cost", "scrub_rate", "real_time", "duplicate_window")
     autocomplete_fields = ("campaign",)
+
+
+class SourceChangeInline(admin.TabularInline):
+    """The source's API changelog (recorded by the save paths, never edited by hand)."""
+
+    model = SourceChange
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ("created_at", "diff", "email_status", "webhook_status", "attempts", "last_error")
+    readonly_fields = fields
+    ordering = ("-created_at", "-id")
+    verbose_name_plural = "API changelog"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 def _show_token_once(request: HttpRequest, source: Source, token: str, verb: str) -> None:
@@ -31,16 +47,33 @@ class SourceAdmin(admin.ModelAdmin):
     list_display = ("id", "name", "is_published", "internal", "documentation_enabled")
     list_filter = ("is_published", "internal", "documentation_enabled", "entries__campaign")
     search_fields = ("name", "description", "utm_source")
-    inlines = [SourceCampaignInline]
-    readonly_fields = ("token_rotated_at", "previous_token_valid_until")
+    inlines = [SourceCampaignInline, SourceChangeInline]
+    readonly_fields = ("token_rotated_at", "previous_token_valid_until", "notification_secret")
     actions = ["rotate_token"]
     fieldsets = (
         (None, {"fields": ("name", "description", "public_description", "utm_source")}),
         ("Publishing", {"fields": ("is_published", "publish_up", "publish_down", "internal")}),
         ("Partner documentation", {"fields": ("documentation_enabled", "verbose_key")}),
-        ("Notifications", {"fields": ("notification_email", "notification_url")}),
+        (
+            "Notifications",
+            {"fields": ("notification_email", "notification_url", "notification_secret")},
+        ),
         ("Token", {"fields": ("token_rotated_at", "previous_token_valid_until")}),
     )
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method != "POST" or not (object_id or "").isdigit():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        # The whole edit (source and whitelist inline) is one change set: one notification.
+        assert object_id is not None
+        with source_api_changes_tracked(source_ids=[int(object_id)]):
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Source, form: Any, change: bool) -> None:
         token = None

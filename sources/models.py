@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ from django.db import models
 
 from contactsource.models import PublishableModel, TimestampedModel
 from contactsource.tokens import verbose_key_generate
+from contactsource.webhooks import webhook_secret_generate
 
 DEFAULT_DUPLICATE_WINDOW = timedelta(days=30)
 
@@ -40,8 +42,17 @@ class Source(PublishableModel, TimestampedModel):
         default=False,
         help_text="May post into any existing, published campaign without a whitelist entry.",
     )
-    notification_email = models.EmailField(blank=True)
-    notification_url = models.URLField(blank=True)
+    notification_email = models.EmailField(
+        blank=True, help_text="Told by email when this source's API changes (campaigns, fields)."
+    )
+    notification_url = models.URLField(
+        blank=True, help_text="Sent a signed JSON webhook when this source's API changes."
+    )
+    # Signs change-notification webhooks (Standard Webhooks); shown on the source's docs page so
+    # the partner can verify them. Not a credential for the intake.
+    notification_secret = models.CharField(
+        max_length=64, default=webhook_secret_generate, editable=False
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -96,3 +107,55 @@ class SourceCampaign(TimestampedModel):
 
     def __str__(self) -> str:
         return f"source {self.source_id} → campaign {self.campaign_id}"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Nothing to send"
+
+
+class SourceChange(models.Model):
+    """One change set to what a source's partner can post (one edit, one row, one notification).
+
+    The row is the truth for the notification: its statuses say what still has to be sent.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="changes")
+    # [{"kind": "campaign_added", "campaign_id": 3, "field": "", "text": "…"}, …]
+    lines = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    email_status = models.CharField(
+        max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    webhook_status = models.CharField(
+        max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    webhook_sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When the notification is next due; null once nothing is left to send. A worker claims a row
+    # by moving this forward with a conditional UPDATE, so two workers never send it twice.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["source", "-created_at"], name="sourcechange_source_recent"),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="sourcechange_due",
+                condition=models.Q(next_attempt_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"change {self.pk} to source {self.source_id}"
+
+    @property
+    def diff(self) -> str:
+        """The human-readable diff: one line per change."""
+        return "\n".join(str(line.get("text", "")) for line in self.lines)
