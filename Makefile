@@ -50,6 +50,16 @@ check: env
 	@# No Docker engine here: `config` validates docker-compose.yml (v2 plugin, else v1 binary).
 	if docker compose version >/dev/null 2>&1; then docker compose config -q; else docker-compose config -q; fi
 
+# Benchmarks (docs/benchmarks.md): wrk and redis-server from Debian, a dedicated database
+# (BENCH_DATABASE_URL, default contactsource_bench on the local PostgreSQL), results in var/bench/.
+bench: env
+	@for tool in wrk redis-server; do command -v $$tool >/dev/null && continue; \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "bench: installing $$tool (Debian)"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$tool >/dev/null || exit 1; \
+	  else echo "bench: $$tool is missing: apt-get install -y $$tool" >&2; exit 1; fi; done
+	$(BIN)/python -m bench.run $(BENCH_STEPS)
+
 fix: env
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 
@@ -127,9 +129,17 @@ def parse_json(body: bytes) -> Any:
         detail = "it is nested too deeply"
     except json.JSONDecodeError as exc:
         detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    except ValueError:
+        # Python refuses integers of more than 4,300 digits (CVE-2020-10735) with a ValueError.
+        detail = "a number in it is too long"
     raise IntakeError(
         errors.MALFORMED_JSON, message=errors.MALFORMED_JSON.message.format(detail=detail)
     )
+
+
+def _too_many_fields() -> IntakeError:
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    return IntakeError(errors.TOO_LARGE, message=f"The request body has more than {limit} fields.")
 
 
 def parse_payload(request: HttpRequest, limit: int) -> dict[str, Any]:
@@ -154,14 +164,19 @@ def parse_payload(request: HttpRequest, limit: int) -> dict[str, Any]:
             body.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             encoding = "latin-1"
-        return _querydict_to_dict(QueryDict(body, encoding=encoding))
+        try:
+            return _querydict_to_dict(QueryDict(body, encoding=encoding))
+        except TooManyFieldsSent:
+            raise _too_many_fields() from None
     if content_type in MULTIPART_TYPES:
         try:
             parser = MultiPartParser(
                 request.META, BytesIO(body), request.upload_handlers, request.encoding or "utf-8"
             )
             data, _files = parser.parse()
-        except (MultiPartParserError, ValueError, UnicodeDecodeError):
+        except (TooManyFieldsSent, TooManyFilesSent):
+            raise _too_many_fields() from None
+        except (MultiPartParserError, ValueError, UnicodeDecodeError, SuspiciousOperation):
             raise IntakeError(
                 errors.MALFORMED_JSON,
                 message="The multipart body could not be parsed. Check its boundary and parts.",

@@ -1,0 +1,119 @@
+"""The benchmark's data, in its own database: the campaign DESIGN §11 describes, and counts.
+
+Needs Django set up (bench/run.py does it with the bench environment first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+
+from campaigns.models import Campaign, CampaignField
+from contactsource.tokens import token_hash
+from sources.models import Source, SourceCampaign
+
+BENCH_TOKEN = "bench-token-not-a-secret-0123456789"
+SOURCE_NAME = "Bench source"
+CAMPAIGN_NAME = "Bench campaign"
+FIELDS = (
+    ("email", "email", True),
+    ("phone", "tel", True),
+    ("firstname", "text", False),
+    ("zipcode", "zipcode", False),
+)
+SCRUB_RATE = 10
+
+
+@dataclass(frozen=True)
+class BenchTarget:
+    source_id: int
+    campaign_id: int
+    token: str = BENCH_TOKEN
+
+    @property
+    def intake_path(self) -> str:
+        return f"/source/{self.source_id}/campaign/{self.campaign_id}/contact"
+
+    @property
+    def batch_path(self) -> str:
+        return f"/source/{self.source_id}/campaign/{self.campaign_id}/contacts"
+
+    @property
+    def bare_path(self) -> str:
+        return f"/bench/bare/{self.source_id}/{self.campaign_id}"
+
+
+def seed(*, callback_url: str) -> BenchTarget:
+    """A campaign with two caps (too large to be hit), cost and revenue, four fields, a scrub
+    rate and an active callback endpoint, so every accepted post runs the whole pipeline."""
+    from finance.models import Cap, CapKind
+    from finance.services import cap_save
+    from subscriptions.models import CallbackEndpoint
+
+    campaign, _ = Campaign.objects.get_or_create(
+        name=CAMPAIGN_NAME, defaults={"revenue": Decimal("5.00"), "phone_region": "US"}
+    )
+    for position, (key, type_, required) in enumerate(FIELDS):
+        CampaignField.objects.get_or_create(
+            campaign=campaign,
+            key=key,
+            defaults={"type": type_, "required": required, "position": position},
+        )
+    source, _ = Source.objects.get_or_create(name=SOURCE_NAME)
+    source.token_hash = token_hash(BENCH_TOKEN)
+    source.save(update_fields=["token_hash"])
+    SourceCampaign.objects.update_or_create(
+        source=source,
+        campaign=campaign,
+        defaults={"cost": Decimal("2.50"), "scrub_rate": SCRUB_RATE, "is_active": True},
+    )
+    if not Cap.objects.filter(campaign=campaign).exists():
+        # One per entry (this source) by count, one for the whole campaign by money.
+        cap_save(cap=Cap(campaign=campaign, source=source, limit=Decimal(10**8), duration="day"))
+        cap_save(
+            cap=Cap(campaign=campaign, kind=CapKind.BUDGET, limit=Decimal(10**9), duration="P30D")
+        )
+    endpoint, _ = CallbackEndpoint.objects.update_or_create(
+        name="Bench receiver", defaults={"url": callback_url, "is_active": True}
+    )
+    endpoint.campaigns.set([campaign])
+    return BenchTarget(source_id=source.pk, campaign_id=campaign.pk)
+
+
+def endpoint_url_set(url: str) -> None:
+    from subscriptions.models import CallbackEndpoint
+
+    CallbackEndpoint.objects.filter(name="Bench receiver").update(
+        url=url, is_active=True, consecutive_failures=0, failing_since=None, disabled_at=None
+    )
+
+
+def truncate_intake() -> None:
+    """Start a step from empty tables so runs compare like with like."""
+    tables = [
+        "subscriptions_callbackdelivery",
+        "subscriptions_subscription",
+        "subscriptions_person",
+        "finance_ledgerentry",
+        "finance_capcounter",
+        "ingest_intakeevent",
+        "ingest_contact",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        cursor.execute("VACUUM ANALYZE")
+
+
+def counts() -> dict[str, int]:
+    from finance.models import LedgerEntry
+    from ingest.models import Contact, IntakeEvent
+    from subscriptions.models import CallbackDelivery
+
+    return {
+        "contacts": Contact.objects.count(),
+        "events": IntakeEvent.objects.count(),
+        "ledger_rows": LedgerEntry.objects.count(),
+        "deliveries": CallbackDelivery.objects.count(),
+    }

@@ -1,0 +1,72 @@
+"""Profile the single intake in-process with pyinstrument (the before/after in benchmarks.md).
+
+Posts distinct contacts through Django's test client (the same view, middleware and database as
+under gunicorn, minus the socket), so the profile shows the pipeline's own cost.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from pyinstrument import Profiler
+
+from bench.fixtures import BenchTarget
+from bench.pace import contact_body
+
+
+def profile_intake(
+    target: BenchTarget, *, requests: int, first_index: int, out_dir: Path
+) -> dict[str, object]:
+    client = Client()
+    headers = {"token": target.token}
+
+    def post(index: int) -> int:
+        response = client.post(
+            target.intake_path,
+            contact_body(index),
+            content_type="application/json",
+            headers=headers,
+        )
+        return response.status_code
+
+    for i in range(50):  # warm caches and connections
+        post(first_index + i)
+    first_index += 50
+    with CaptureQueriesContext(connection) as queries:
+        post(first_index)
+    first_index += 1
+    reset_queries()
+
+    # Timed without the profiler first (its sampling adds overhead), then profiled.
+    statuses: dict[int, int] = {}
+    started = time.perf_counter()
+    for i in range(requests):
+        status = post(first_index + i)
+        statuses[status] = statuses.get(status, 0) + 1
+    elapsed = time.perf_counter() - started
+    first_index += requests
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for i in range(requests):
+        post(first_index + i)
+    profiler.stop()
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    text = profiler.output_text(unicode=False, color=False, show_all=False)
+    (out_dir / "profile.txt").write_text(text)
+    (out_dir / "profile.html").write_text(profiler.output_html())
+    (out_dir / "profile-queries.sql").write_text(
+        "\n".join(q["sql"] for q in queries.captured_queries) + "\n"
+    )
+    return {
+        "requests": requests,
+        "statuses": statuses,
+        "ms_per_request": round(elapsed / requests * 1000, 3),
+        "queries_per_request": len(queries.captured_queries),
+        "profile": str(out_dir / "profile.txt"),
+    }

@@ -1,0 +1,98 @@
+"""results.json as Markdown tables (pasted into docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _machine(results: dict[str, Any]) -> list[str]:
+    m = results["machine"]
+    return [
+        f"- Date: {results['date']}; command: `{results['command']}`",
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}, "
+        f"Python {m['python']}, {m['wrk']}",
+        f"- Load average at start {m['load_average_at_start']}, at end "
+        f"{m.get('load_average_at_end', '?')}",
+        f"- Server (both sides): `{results['gunicorn']}`",
+        "",
+    ]
+
+
+def _intake(r: dict[str, Any]) -> list[str]:
+    lines = [
+        "### Single intake (wrk, interleaved bare/full x3, median)",
+        "",
+        f"{r['seconds_per_run']} s per run, {r['connections']} connections.",
+        "",
+        "| view | req/s runs | median req/s | p50 ms | p95 ms | p99 ms | non-2xx |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for side, label in (("bare", "bare DRF insert"), ("full", "full pipeline")):
+        med = r["median"][side]
+        runs = ", ".join(f"{x['rps']:.0f}" for x in r["runs"][side])
+        lines.append(
+            f"| {label} | {runs} | {med['rps']:.0f} | {med['p50_ms']:.1f} | {med['p95_ms']:.1f} "
+            f"| {med['p99_ms']:.1f} | {sum(int(x['non2xx']) for x in r['runs'][side])} |"
+        )
+    lines += ["", f"**Ratio full / bare: {r['ratio']:.2f}**", ""]
+    lines += [
+        "Latency at half of each side's maximum (fixed rate, from the moment each request was "
+        "due):",
+        "",
+        "| view | rate req/s | achieved | p50 ms | p95 ms | p99 ms | max ms | statuses |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for side in ("bare", "full"):
+        h = r["half_load"][side]
+        lat = h["latency_ms"]
+        lines.append(
+            f"| {side} | {h['rate']} | {h['achieved_rps']} | {lat['p50']} | {lat['p95']} | "
+            f"{lat['p99']} | {lat['max']} | {h['statuses']} |"
+        )
+    mem = r["web_memory"]
+    lines += [
+        "",
+        f"Web peak RSS: master {mem['main_peak_mib']} MiB, worker {mem['child_peak_mib']} MiB.",
+        "",
+    ]
+    return lines
+
+
+def _batch(r: dict[str, Any]) -> list[str]:
+    s = r["seconds_per_batch"]
+    return [
+        "### Batch intake",
+        "",
+        f"{r['batches']} batches of {r['batch_size']}: median {s['median']} s per batch "
+        f"(min {s['min']}, max {s['max']}), **{r['contacts_per_second']} contacts/s**; "
+        f"item statuses {r['item_statuses']}; web worker peak RSS "
+        f"{r['web_memory']['child_peak_mib']} MiB.",
+        "",
+    ]
+
+
+def _profile(r: dict[str, Any]) -> list[str]:
+    return [
+        "### Intake profile (in-process, pyinstrument)",
+        "",
+        f"{r['requests']} posts: {r['ms_per_request']} ms per request without the profiler, "
+        f"{r['queries_per_request']} queries per accepted contact; statuses {r['statuses']}.",
+        "",
+    ]
+
+
+def _generic(name: str, r: dict[str, Any]) -> list[str]:
+    lines = [f"### {name}", ""]
+    for key, value in r.items():
+        lines.append(f"- {key}: {value}")
+    return [*lines, ""]
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = ["## Results", "", *_machine(results)]
+    renderers = {"intake": _intake, "batch": _batch, "profile": _profile}
+    for step in ("intake", "batch", "callbacks", "import", "admin", "profile"):
+        if step in results:
+            render = renderers.get(step)
+            lines += render(results[step]) if render else _generic(step, results[step])
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,181 @@
+"""The benchmark steps (bench/run.py runs them in order; each returns its figures)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import fixtures, harness
+from bench.pace import contact_body, run_paced
+
+# Distinct contacts: each run of posts takes its own slot of 4,000,000 indexes (bench/intake.lua).
+SLOT = 4_000_000
+
+
+@dataclass
+class Context:
+    env: dict[str, str]
+    out: Path
+    logs: Path
+    redis: harness.Service
+    next_slot: int = 0
+    receiver_url: str = "http://127.0.0.1:9/unused"
+
+    def slot(self) -> int:
+        self.next_slot += 1
+        return self.next_slot - 1
+
+    def target(self) -> fixtures.BenchTarget:
+        return fixtures.seed(callback_url=self.receiver_url)
+
+
+def _int_env(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run with the median throughput (its latencies come with it)."""
+    return sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
+
+
+def step_intake(ctx: Context) -> dict[str, Any]:
+    """Full pipeline vs the bare view: wrk, interleaved bare/full x3, median; then latency at
+    half of each side's maximum with the fixed-rate generator."""
+    seconds = _int_env("BENCH_SECONDS", 20)
+    connections = _int_env("BENCH_CONNECTIONS", 16)
+    target = ctx.target()
+    fixtures.truncate_intake()
+    paths = {"bare": target.bare_path, "full": target.intake_path}
+    runs: dict[str, list[dict[str, float]]] = {"bare": [], "full": []}
+    with harness.services() as started:
+        web = harness.start_gunicorn(ctx.env, ctx.logs, name="gunicorn-intake")
+        started.append(web)
+        base = f"http://127.0.0.1:{web.port}"
+        for side in ("bare", "full"):  # warm-up: imports, connections, caches
+            harness.run_wrk(
+                base + paths[side],
+                run=ctx.slot(),
+                token=target.token,
+                seconds=5,
+                connections=connections,
+            )
+        for _ in range(3):
+            for side in ("bare", "full"):
+                result = harness.run_wrk(
+                    base + paths[side],
+                    run=ctx.slot(),
+                    token=target.token,
+                    seconds=seconds,
+                    connections=connections,
+                )
+                runs[side].append(result)
+                web.sample_memory()
+                print(f"  {side}: {result['rps']:.0f} req/s, p99 {result['p99_ms']:.1f} ms")
+        median = {side: _median_run(runs[side]) for side in runs}
+        half_load = {}
+        for side in ("bare", "full"):
+            rate = round(median[side]["rps"] / 2, 1)
+            paced = run_paced(
+                port=web.port or 0,
+                path=paths[side],
+                headers={"Content-Type": "application/json", "token": target.token},
+                rate=rate,
+                seconds=max(10, seconds),
+                first_index=ctx.slot() * SLOT,
+            )
+            half_load[side] = paced.as_dict()
+            print(f"  {side} at {rate} req/s: p99 {paced.latency_ms['p99']} ms")
+        web.sample_memory()
+        memory = web.memory_report()
+    return {
+        "seconds_per_run": seconds,
+        "connections": connections,
+        "runs": runs,
+        "median": median,
+        "ratio": round(median["full"]["rps"] / median["bare"]["rps"], 3),
+        "half_load": half_load,
+        "web_memory": memory,
+        "counts": fixtures.counts(),
+    }
+
+
+def _post_json(port: int, path: str, body: bytes, token: str) -> tuple[int, dict[str, Any]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        conn.request(
+            "POST", path, body=body, headers={"Content-Type": "application/json", "token": token}
+        )
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def batch_body(first_index: int, size: int) -> bytes:
+    contacts = [json.loads(contact_body(first_index + i)) for i in range(size)]
+    return json.dumps({"contacts": contacts}).encode()
+
+
+def step_batch(ctx: Context) -> dict[str, Any]:
+    """1,000-contact batches, one after another: contacts per second."""
+    batches, size = _int_env("BENCH_BATCHES", 10), 1000
+    target = ctx.target()
+    first = ctx.slot() * SLOT
+    timings: list[float] = []
+    statuses: dict[str, int] = {}
+    with harness.services() as started:
+        web = harness.start_gunicorn(ctx.env, ctx.logs, name="gunicorn-batch")
+        started.append(web)
+        _post_json(web.port or 0, target.batch_path, batch_body(first, 50), target.token)
+        first += 50
+        for n in range(batches):
+            body = batch_body(first + n * size, size)
+            began = time.perf_counter()
+            status, answer = _post_json(web.port or 0, target.batch_path, body, target.token)
+            timings.append(time.perf_counter() - began)
+            if status != 200:
+                raise RuntimeError(f"batch answered {status}: {str(answer)[:300]}")
+            for item in answer["results"]:
+                statuses[item["status"]] = statuses.get(item["status"], 0) + 1
+            web.sample_memory()
+        memory = web.memory_report()
+    median = statistics.median(timings)
+    return {
+        "batches": batches,
+        "batch_size": size,
+        "seconds_per_batch": {
+            "median": round(median, 3),
+            "min": round(min(timings), 3),
+            "max": round(max(timings), 3),
+        },
+        "contacts_per_second": round(size / median, 1),
+        "item_statuses": statuses,
+        "web_memory": memory,
+    }
+
+
+def step_profile(ctx: Context) -> dict[str, Any]:
+    from bench.profiling import profile_intake
+
+    requests = _int_env("BENCH_PROFILE_REQUESTS", 2000)
+    return profile_intake(
+        ctx.target(), requests=requests, first_index=ctx.slot() * SLOT, out_dir=ctx.out
+    )
+
+
+def step_callbacks(ctx: Context) -> dict[str, Any]:
+    raise NotImplementedError("callbacks: waiting for the outbox (issue 5)")
+
+
+def step_import(ctx: Context) -> dict[str, Any]:
+    raise NotImplementedError("import: waiting for the CSV import")
+
+
+def step_admin(ctx: Context) -> dict[str, Any]:
+    raise NotImplementedError("admin: waiting for generate_events (issue 6)")
