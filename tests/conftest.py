@@ -61,3 +61,24 @@ def post_contact(client: Client) -> Callable[..., Any]:
         return response
 
     return post
+
+
+@pytest.fixture
+def person_entry(db: None) -> SourceCampaign:
+    """A whitelist entry whose campaign takes email, phone, mobile and names (for persons)."""
+    entry: SourceCampaign = SourceCampaignFactory.create()
+    for key, type_ in [
+        ("email", "email"),
+        ("phone", "tel"),
+        ("mobile", "tel"),
+        ("firstname", "text"),
+        ("lastname", "text"),
+    ]:
+        CampaignFieldFactory(campaign=entry.campaign, key=key, type=type_, required=False)
+    return entry
+
+
+@pytest.fixture
+def private_callbacks(settings: Any) -> None:
+    """Callbacks may reach local receivers (and respx mocks) without a public DNS name."""
+    settings.CALLBACK_ALLOW_PRIVATE = True

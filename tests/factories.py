@@ -9,6 +9,7 @@ from campaigns.models import Campaign, CampaignField
 from contactsource.tokens import token_hash
 from finance.models import Cap
 from sources.models import Source, SourceCampaign
+from subscriptions.models import CallbackEndpoint, Person
 
 DEFAULT_TOKEN = "test-token-0123456789abcdef"
 
@@ -76,3 +77,28 @@ class CapFactory(factory.django.DjangoModelFactory):
     limit = Decimal("10")
     scope = "campaign"
     duration = "day"
+
+
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
+    class Meta:
+        model = Person
+
+    mobile_phone = factory.Sequence(lambda n: f"+1727555{n % 10000:04d}")
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    first_name = "Ada"
+
+
+class CallbackEndpointFactory(factory.django.DjangoModelFactory[CallbackEndpoint]):
+    """An endpoint for every campaign and both events (pass `campaigns=[...]` to narrow it)."""
+
+    class Meta:
+        model = CallbackEndpoint
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"CRM {n}")
+    url = factory.Sequence(lambda n: f"http://crm{n}.test/callbacks")
+
+    @factory.post_generation
+    def campaigns(obj: CallbackEndpoint, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and extracted:
+            obj.campaigns.set(extracted)
