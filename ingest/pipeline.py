@@ -53,6 +53,8 @@ class IntakeOutcome:
     test: bool = False
     event_id: int | None = None
     replay_of_id: int | None = None
+    # An Idempotency-Key replay answers the first answer's stored body, unchanged.
+    replay_body: dict[str, Any] | None = None
 
     def refuse(self, exc: IntakeError) -> None:
         self.status = exc.refusal.status

@@ -9,18 +9,30 @@ import hashlib
 import hmac
 import logging
 import time
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from campaigns.fields import CONTROL_KEYS, FieldSpec, field_specs_for
 from campaigns.models import Campaign
 from contactsource.models import PublishState
 from contactsource.tokens import token_matches
+from finance.models import Cap
+from finance.services import CapExceeded, caps_take, ledger_record_intake
 from ingest import errors
+from ingest.admission import (
+    caps_for,
+    caps_peek,
+    caps_report,
+    duplicate_check,
+    duplicate_check_locked,
+    humanize_window,
+    is_scrubbed,
+    limited_error,
+)
 from ingest.errors import IntakeError
+from ingest.idempotency import IDEMPOTENCY_TTL, idempotency_key_kept, idempotent_original
 from ingest.models import Contact, IntakeEvent, IntakeStatus
 from ingest.normalize import normalize_fields
 from ingest.parsing import clean_fields, is_truthy
@@ -30,6 +42,9 @@ from sources.models import Source, SourceCampaign
 from subscriptions.services import PersonData, RealtimeOffer, contact_subscribe, realtime_offer
 
 logger = logging.getLogger(__name__)
+
+# The duplicate message's wording moved to ingest.admission; CSV imports still use this name.
+_humanize = humanize_window
 
 CONTACT_COLUMNS = frozenset(
     f.name for f in Contact._meta.concrete_fields if f.name not in {"id", "custom"}
@@ -139,37 +154,6 @@ def identity_hash(identity: str) -> str:
     return hashlib.sha256(identity.encode("utf-8")).hexdigest() if identity else ""
 
 
-def scrub_bucket(seed: str) -> int:
-    """A stable 0-99 bucket: the same identity always lands in the same bucket."""
-    return int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:8], "big") % 100
-
-
-def _humanize(window: timedelta) -> str:
-    days, seconds = window.days, window.seconds
-    if days and not seconds:
-        return f"{days} day{'s' if days != 1 else ''}"
-    hours = days * 24 + seconds // 3600
-    if hours and not seconds % 3600:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    minutes = int(window.total_seconds() // 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
-def _check_duplicate(outcome: IntakeOutcome, id_hash: str, now: Any) -> None:
-    entry = outcome.entry
-    if entry is None or not entry.duplicate_window or not id_hash:
-        return
-    seen = Contact.objects.filter(
-        source_id=entry.source_id,
-        campaign_id=entry.campaign_id,
-        identity_hash=id_hash,
-        created_at__gte=now - entry.duplicate_window,
-    ).exists()
-    if seen:
-        message = errors.DUPLICATE.message.format(window=_humanize(entry.duplicate_window))
-        raise IntakeError(errors.DUPLICATE, message=message)
-
-
 def _contact_build(
     outcome: IntakeOutcome, values: dict[str, Any], id_hash: str, req: IntakeRequest
 ) -> Contact:
@@ -189,6 +173,7 @@ def _contact_build(
 
 def event_build(req: IntakeRequest, outcome: IntakeOutcome) -> IntakeEvent:
     stored = outcome.stored or {}
+    key = idempotency_key_kept(req, outcome)
     return IntakeEvent(
         request_id=req.request_id,
         source=outcome.source,
@@ -209,9 +194,9 @@ def event_build(req: IntakeRequest, outcome: IntakeOutcome) -> IntakeEvent:
         client_ip=req.client_ip,
         is_test=outcome.test,
         batch_index=req.batch_index,
-        idempotency_key=req.idempotency_key,
+        idempotency_key=key,
         replay_of_id=outcome.replay_of_id,
-        response=outcome_body(outcome) if req.idempotency_key else None,
+        response=outcome_body(outcome) if key else None,
         created_at=req.received_at,
     )
 
@@ -269,20 +254,68 @@ def _subscribe(req: IntakeRequest, contact: Contact, offer: RealtimeOffer | None
     )
 
 
+def _ledger_record(req: IntakeRequest, outcome: IntakeOutcome, contact: Contact) -> None:
+    assert outcome.cost is not None and outcome.revenue is not None
+    ledger_record_intake(
+        contact_id=contact.pk,
+        source_id=contact.source_id,
+        campaign_id=contact.campaign_id,
+        utm_source=contact.utm_source,
+        cost=outcome.cost,
+        revenue=outcome.revenue,
+        at=req.received_at,
+    )
+
+
+def _caps_take(req: IntakeRequest, outcome: IntakeOutcome, caps: list[Cap]) -> None:
+    assert outcome.campaign is not None and outcome.cost is not None
+    states = caps_take(
+        caps=caps, at=req.received_at, cost=outcome.cost, timezone=outcome.campaign.timezone
+    )
+    caps_report(outcome, states)
+
+
 def _store(
     req: IntakeRequest,
     outcome: IntakeOutcome,
     contact: Contact,
     offer: RealtimeOffer | None = None,
+    *,
+    caps: list[Cap] | None = None,
+    price: Decimal = Decimal("0"),
 ) -> None:
     """Contact, money, event, person, subscription and callback outbox in one short transaction
-    (nothing slow inside: callbacks are sent by workers once it commits)."""
-    with transaction.atomic():
-        contact.save(force_insert=True)
-        outcome.contact_id = contact.pk
-        event_create(req, outcome)
-        if contact.status in SUBSCRIBING:
-            _subscribe(req, contact, offer)
+    (nothing slow inside: callbacks are sent by workers once it commits).
+
+    Order matters: the duplicate lock first; the caps' counters last but the event, because
+    their row locks are held until commit and every intake of a hot cap queues on them.
+    """
+    accepted = contact.status == IntakeStatus.ACCEPTED
+    try:
+        with transaction.atomic():
+            duplicate_check_locked(outcome, contact.identity_hash, req.received_at)
+            contact.save(force_insert=True)
+            outcome.contact_id = contact.pk
+            if accepted:
+                _ledger_record(req, outcome, contact)
+            if contact.status in SUBSCRIBING:
+                _subscribe(req, contact, offer)
+            if caps and accepted:
+                _caps_take(req, outcome, caps)
+            event_create(req, outcome)
+    except CapExceeded:
+        # Rolled back: no contact, money, subscription or count. Say which cap and when.
+        outcome.contact_id = None
+        _caps_refuse(req, outcome, caps or [], price)
+
+
+def _caps_refuse(
+    req: IntakeRequest, outcome: IntakeOutcome, caps: list[Cap], price: Decimal
+) -> None:
+    assert outcome.campaign is not None
+    caps_peek(outcome, caps, req.received_at, price)
+    # Another intake freed the slot between our refusal and this look: still a 429, retry now.
+    raise limited_error([])
 
 
 def _prepare(req: IntakeRequest, outcome: IntakeOutcome, soft: dict[str, str]) -> dict[str, Any]:
@@ -311,7 +344,31 @@ def find_token_in_fields(fields: dict[str, Any]) -> str:
 def _run(req: IntakeRequest, outcome: IntakeOutcome, soft: dict[str, str]) -> None:
     fields = _prepare(req, outcome, soft)
     _authenticate(req, outcome)
+    if req.idempotency_key and _replayed(req, outcome):
+        return
     _run_authenticated(req, outcome, soft, fields)
+
+
+def _replayed(req: IntakeRequest, outcome: IntakeOutcome) -> bool:
+    """Answer a retry with the first answer (logging one replay event), if there was one."""
+    assert outcome.source is not None
+    original = idempotent_original(source_id=outcome.source.pk, key=req.idempotency_key)
+    if original is None:
+        return False
+    if original.created_at < req.received_at - IDEMPOTENCY_TTL:
+        # Expired: a new request, as if it had no key (the old answer keeps the key).
+        req.idempotency_key = ""
+        return False
+    outcome.status = original.status
+    outcome.http_status = original.http_status
+    outcome.contact_id = original.contact_id
+    outcome.errors = dict(original.errors or {})
+    outcome.test = original.is_test
+    outcome.replay_of_id = original.pk
+    outcome.replay_body = original.response
+    outcome.headers["Idempotent-Replayed"] = "true"
+    event_create(req, outcome)
+    return True
 
 
 def _run_authenticated(
@@ -325,23 +382,30 @@ def _run_authenticated(
     values = _read_fields(fields, outcome, soft, specs)
     identity = identity_of(values)
     id_hash = identity_hash(identity)
-    _check_duplicate(outcome, id_hash, req.received_at)
     entry = outcome.entry
-    scrub_rate = entry.scrub_rate if entry else 0
+    assert outcome.campaign is not None
     # No identity: the request id seeds the bucket (nothing to re-post, so nothing to game).
-    scrubbed = scrub_bucket(identity or str(req.request_id)) < scrub_rate
+    scrubbed = is_scrubbed(identity or str(req.request_id), entry.scrub_rate if entry else 0)
     outcome.status = IntakeStatus.SCRUBBED if scrubbed else IntakeStatus.ACCEPTED
     outcome.http_status = 200
+    price = entry.cost if entry else Decimal("0")
     if not scrubbed:
-        assert outcome.campaign is not None
-        outcome.cost = entry.cost if entry else Decimal("0")
+        outcome.cost = price
         outcome.revenue = outcome.campaign.revenue
     outcome.errors = dict(soft)
+    caps = caps_for(outcome, values)
+    if outcome.test or (caps and (scrubbed or (entry and entry.real_time))):
+        # Checked without taking: a test stores nothing; a scrubbed contact is not counted but
+        # is refused like any other while a cap is full (so a source cannot tell a scrub from a
+        # pass); a real-time buyer is not asked for a contact we could not take.
+        duplicate_check(outcome, id_hash, req.received_at)
+        caps_peek(outcome, caps, req.received_at, price)
     if outcome.test:
         event_create(req, outcome)
         return
     offer = _offer_real_time(req, outcome, values)
-    _store(req, outcome, _contact_build(outcome, values, id_hash, req), offer)
+    contact = _contact_build(outcome, values, id_hash, req)
+    _store(req, outcome, contact, offer, caps=caps, price=price)
 
 
 def intake_contact(*, req: IntakeRequest) -> IntakeOutcome:
@@ -349,12 +413,36 @@ def intake_contact(*, req: IntakeRequest) -> IntakeOutcome:
     outcome = IntakeOutcome(request_id=req.request_id)
     soft: dict[str, str] = {}
     try:
-        _run(req, outcome, soft)
-    except IntakeError as exc:
-        outcome.errors = dict(soft)
-        outcome.refuse(exc)
-        outcome.cost = outcome.revenue = None
-        event_create(req, outcome)
+        try:
+            _run(req, outcome, soft)
+        except IntakeError as exc:
+            outcome.errors = dict(soft)
+            outcome.refuse(exc)
+            outcome.cost = outcome.revenue = None
+            event_create(req, outcome)
+    except IntegrityError as exc:
+        return _replay_after_race(req, outcome, exc)
+    return outcome
+
+
+def _replay_after_race(
+    req: IntakeRequest, lost: IntakeOutcome, exc: IntegrityError
+) -> IntakeOutcome:
+    """Two posts with one Idempotency-Key ran at once and the other stored its answer first
+    (the unique constraint refused ours, and our transaction rolled back): replay it."""
+    if not req.idempotency_key or lost.source is None:
+        raise exc
+    outcome = IntakeOutcome(
+        request_id=req.request_id,
+        source=lost.source,
+        campaign=lost.campaign,
+        entry=lost.entry,
+        authenticated=lost.authenticated,
+        verbose=lost.verbose,
+        provided=lost.provided,
+    )
+    if not _replayed(req, outcome):
+        raise exc
     return outcome
 
 

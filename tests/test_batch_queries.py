@@ -15,10 +15,11 @@ from tests.factories import CampaignFieldFactory, SourceCampaignFactory
 # Real transactions (no test savepoints), so the count is what production runs.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Per accepted item: its savepoint (2), duplicate check (1), the store's savepoint (2),
-# contact insert (1), event insert (1), person lookup (1), person insert (1), subscription
-# insert (1), callback endpoints lookup (1; no endpoint here, so no delivery insert).
-QUERIES_PER_ACCEPTED_ITEM = 11
+# Per accepted item: its savepoint (2), applicable caps (1; none here), the store's savepoint
+# (2), duplicate lock (1) and check (1), contact insert (1), ledger insert (1), person lookup
+# (1), person insert (1), subscription insert (1), callback endpoints lookup (1; no endpoint
+# here, so no delivery insert), event insert (1).
+QUERIES_PER_ACCEPTED_ITEM = 14
 
 
 def post_batch(entry, contacts):

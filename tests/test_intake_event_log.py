@@ -44,7 +44,7 @@ def test_an_unexpected_error_answers_json_500_with_the_request_id(entry, client,
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(services, "_check_duplicate", boom)
+    monkeypatch.setattr(services, "caps_for", boom)
     response = client.post(
         f"/source/{entry.source_id}/campaign/{entry.campaign_id}",
         json.dumps({"email": "a@example.com"}),

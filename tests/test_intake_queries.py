@@ -15,10 +15,12 @@ from tests.factories import CampaignFieldFactory, SourceCampaignFactory
 # Real transactions (no test savepoints), so the count is what production runs.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# entry+source+campaign (1), campaign fields (1), duplicate check (1), then one transaction:
-# BEGIN, contact insert, event insert, person lookup (locked), person insert, subscription
-# insert, callback endpoints lookup (no endpoint here, so no delivery insert), COMMIT.
-ACCEPTED_CONTACT_QUERIES = 11
+# entry+source+campaign (1), campaign fields (1), applicable caps (1; none here, so no counter
+# statement), then one transaction: BEGIN, duplicate lock (advisory), duplicate check, contact
+# insert, ledger insert (cost + revenue rows), person lookup (locked), person insert,
+# subscription insert, callback endpoints lookup (no endpoint here, so no delivery insert),
+# event insert, COMMIT.
+ACCEPTED_CONTACT_QUERIES = 14
 
 
 def test_an_accepted_contact_costs_a_fixed_number_of_queries():

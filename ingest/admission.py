@@ -1,0 +1,142 @@
+"""What may come in: duplicates, scrub and caps, as the pipeline applies them (DESIGN §5).
+
+The rules themselves live in finance (caps, counters); this module wires them into the intake:
+which caps a contact meets, the 429 and its headers, and the duplicate lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+from finance.capstate import CapState, tightest, tightest_quantity
+from finance.models import Cap
+from finance.selectors import caps_applicable, caps_state
+from ingest import errors
+from ingest.errors import IntakeError
+from ingest.models import Contact
+from ingest.pipeline import IntakeOutcome
+
+
+def scrub_bucket(seed: str) -> int:
+    """A stable 0-99 bucket: the same identity always lands in the same bucket."""
+    return int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:8], "big") % 100
+
+
+def is_scrubbed(seed: str, rate: int) -> bool:
+    """Scrubbed when the identity's bucket is below the rate: 0 never, 100 always, and the
+    same identity always gets the same answer, so re-posting a lead cannot game the rate."""
+    return scrub_bucket(seed) < rate
+
+
+def humanize_window(window: timedelta) -> str:
+    days, seconds = window.days, window.seconds
+    if days and not seconds:
+        return f"{days} day{'s' if days != 1 else ''}"
+    hours = days * 24 + seconds // 3600
+    if hours and not seconds % 3600:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = int(window.total_seconds() // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _duplicate_window(outcome: IntakeOutcome, id_hash: str) -> timedelta | None:
+    entry = outcome.entry
+    if entry is None or not entry.duplicate_window or not id_hash:
+        return None
+    return entry.duplicate_window
+
+
+def duplicate_check(outcome: IntakeOutcome, id_hash: str, now: datetime) -> None:
+    """409 when this identity was kept for this source and campaign within the window."""
+    window = _duplicate_window(outcome, id_hash)
+    if window is None:
+        return
+    assert outcome.entry is not None
+    seen = Contact.objects.filter(
+        source_id=outcome.entry.source_id,
+        campaign_id=outcome.entry.campaign_id,
+        identity_hash=id_hash,
+        created_at__gte=now - window,
+    ).exists()
+    if seen:
+        message = errors.DUPLICATE.message.format(window=humanize_window(window))
+        raise IntakeError(errors.DUPLICATE, message=message)
+
+
+def duplicate_check_locked(outcome: IntakeOutcome, id_hash: str, now: datetime) -> None:
+    """The duplicate check inside the store transaction, serialised per identity.
+
+    Two parallel posts of one identity would both see "not seen" and both be kept: a
+    transaction-scoped advisory lock on (source, campaign, identity) makes the second wait for
+    the first to commit, and its check (a new statement, so a fresh snapshot) then sees it.
+    SQLite needs no lock: its writers already run one at a time.
+    """
+    if _duplicate_window(outcome, id_hash) is None:
+        return
+    if connection.vendor == "postgresql":
+        assert outcome.entry is not None
+        seed = f"dup:{outcome.entry.source_id}:{outcome.entry.campaign_id}:{id_hash}"
+        key = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    duplicate_check(outcome, id_hash, now)
+
+
+def caps_for(outcome: IntakeOutcome, values: dict[str, Any]) -> list[Cap]:
+    """The active caps this contact meets (one query; empty for most entries)."""
+    assert outcome.source is not None and outcome.campaign is not None
+    return caps_applicable(
+        campaign_id=outcome.campaign.pk,
+        source_id=outcome.source.pk,
+        utm_source=str(values.get("utm_source") or ""),
+    )
+
+
+def caps_peek(
+    outcome: IntakeOutcome, caps: list[Cap], at: datetime, cost: Decimal
+) -> list[CapState]:
+    """Would this contact fit? Reads the counters, takes nothing (test mode, scrubbed contacts
+    and the 429 answer). Raises the 429 when a cap is full."""
+    assert outcome.campaign is not None
+    states = caps_state(caps=caps, at=at, cost=cost, timezone=outcome.campaign.timezone)
+    caps_report(outcome, states)
+    if any(s.hit for s in states):
+        raise limited_error(states)
+    return states
+
+
+def limited_error(states: list[CapState]) -> IntakeError:
+    """429 naming the cap that binds hardest, with Retry-After for when it frees a slot."""
+    worst = tightest(states)
+    if worst is None or not worst.hit:
+        # The cap had room again by the time we looked (another intake rolled back): retry now.
+        return IntakeError(
+            errors.LIMITED,
+            message=errors.LIMITED.message.format(cap="a cap was full, retry"),
+            headers={"Retry-After": "1"},
+        )
+    message = errors.LIMITED.message.format(cap=worst.cap.describe())
+    return IntakeError(
+        errors.LIMITED, message=message, headers={"Retry-After": str(worst.retry_after())}
+    )
+
+
+def caps_report(outcome: IntakeOutcome, states: list[CapState]) -> None:
+    """Verbose `caps` and the IETF RateLimit fields for the tightest quantity cap.
+
+    Fields as draft-ietf-httpapi-ratelimit-headers (-09): a named policy with its quota `q` and
+    window `w` (seconds), and the remaining quota `r` and seconds `t` until it resets.
+    """
+    outcome.caps = [s.as_dict() for s in states]
+    state = tightest_quantity(states)
+    if state is None:
+        return
+    name = f'"cap-{state.cap.pk}"'
+    window = int(state.window.length.total_seconds())
+    outcome.headers["RateLimit-Policy"] = f"{name};q={int(state.limit)};w={window}"
+    outcome.headers["RateLimit"] = f"{name};r={int(state.remaining)};t={state.reset_seconds()}"
