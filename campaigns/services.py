@@ -22,6 +22,24 @@ def campaign_create(
     return campaign
 
 
+@transaction.atomic
+def campaign_update(*, campaign: Campaign, **attrs: Any) -> Campaign:
+    # Its name and published flag are part of every whitelisted source's API.
+    with api_changes_tracked(campaign_ids=[campaign.pk]):
+        for name, value in attrs.items():
+            setattr(campaign, name, value)
+        campaign.full_clean()
+        campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def campaign_delete(*, campaign: Campaign) -> None:
+    """Delete a campaign; refused (ProtectedError) while contacts or money rows refer to it."""
+    with api_changes_tracked(campaign_ids=[campaign.pk]):
+        campaign.delete()
+
+
 def campaign_field_create(*, campaign: Campaign, key: str, **attrs: Any) -> CampaignField:
     # A new field changes the API of every source whitelisted for the campaign.
     with api_changes_tracked(campaign_ids=[campaign.pk]):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from health_check.views import HealthCheckView
 
 urlpatterns = [
@@ -16,6 +17,11 @@ urlpatterns = [
     ),
     # The person API for CRMs (persons/…); the callbacks' `url` values point here.
     path("api/v1/", include("subscriptions.urls")),
+    # The management API, and its schema and docs (readable without login, assets served here).
+    path("api/v1/", include("contactsource.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("ingest.urls")),
 ]
 

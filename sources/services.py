@@ -86,6 +86,29 @@ def source_campaign_set(
     return entry
 
 
+@transaction.atomic
+def source_update(*, source: Source, **fields: Any) -> Source:
+    """Change a source's settings (not its token: see source_rotate_token)."""
+    for name, value in fields.items():
+        setattr(source, name, value)
+    source.full_clean()
+    source.save()
+    return source
+
+
+@transaction.atomic
+def source_delete(*, source: Source) -> None:
+    """Delete a source; refused (ProtectedError) while contacts or money rows refer to it."""
+    source.delete()
+
+
+@transaction.atomic
+def source_campaign_delete(*, entry: SourceCampaign) -> None:
+    """Take a campaign off a source's whitelist (the source is told: its API changed)."""
+    with api_changes_tracked(source_ids=[entry.source_id]):
+        entry.delete()
+
+
 # --- API changes and their notifications -------------------------------------------------
 
 NOTIFY_MAX_ATTEMPTS = 16
