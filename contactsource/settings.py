@@ -135,8 +135,33 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(Path(_broker_dir, "processed")),
         "store_processed": False,
     }
+# Subscription callbacks (docs/callbacks.md): exponential backoff with jitter from the base up
+# to the cap, for the retry window; then the delivery is dead (replayable).
+CALLBACK_RETRY_BASE_SECONDS = env.float("CALLBACK_RETRY_BASE_SECONDS", default=30.0)
+CALLBACK_RETRY_MAX_DELAY_SECONDS = env.float("CALLBACK_RETRY_MAX_DELAY_SECONDS", default=6 * 3600)
+CALLBACK_RETRY_WINDOW_SECONDS = env.float("CALLBACK_RETRY_WINDOW_SECONDS", default=26 * 3600)
+# A claimed delivery is due again after this lease (its worker died): longer than one attempt.
+CALLBACK_LEASE_SECONDS = env.float(
+    "CALLBACK_LEASE_SECONDS", default=CALLBACK_CONNECT_TIMEOUT + CALLBACK_READ_TIMEOUT + 30
+)
+# The sweeper re-enqueues a due delivery whose task has not run this long after being sent.
+CALLBACK_LOST_TASK_SECONDS = env.float("CALLBACK_LOST_TASK_SECONDS", default=120.0)
+CALLBACK_SWEEP_SECONDS = env.float("CALLBACK_SWEEP_SECONDS", default=15.0)
+CALLBACK_SWEEP_BATCH = env.int("CALLBACK_SWEEP_BATCH", default=2000)
+# An endpoint whose every attempt failed for this many days is disabled (Svix's rule), or
+# after this many consecutive failed attempts (0 turns the count rule off).
+CALLBACK_DISABLE_AFTER_DAYS = env.float("CALLBACK_DISABLE_AFTER_DAYS", default=5.0)
+CALLBACK_DISABLE_AFTER_FAILURES = env.int("CALLBACK_DISABLE_AFTER_FAILURES", default=0)
+# Region for national numbers posted to the person API (the intake uses the campaign's).
+PERSON_API_PHONE_REGION = env.str("PERSON_API_PHONE_REGION", default="US")
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # Publishing fails at once when Redis is down (kombu otherwise retries for ~6 s inside
+        # the request); outbox rows (callbacks, imports, notifications) are resent by beat.
+        "max_retries": 0,
+        "socket_connect_timeout": 2,
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
@@ -176,6 +201,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Lead intake, management and person API.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+# CRM callbacks: retries and deliveries whose task was lost (the outbox row is the truth).
+CELERY_BEAT_SCHEDULE["callbacks-sweep"] = {
+    "task": "subscriptions.tasks.callbacks_sweep",
+    "schedule": CALLBACK_SWEEP_SECONDS,
+    "options": {"expires": CALLBACK_SWEEP_SECONDS},
+}
+
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -223,7 +255,11 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["pii"]}
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # httpx logs every request's full URL at INFO; a CRM's URL may carry a key in its query.
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
