@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 
 from finance.capstate import CapState, cap_state_build, state_fill
-from finance.models import Cap, CapCounter, CapScope
+from finance.forecast import CapForecast, cap_forecast
+from finance.models import Cap, CapCounter, CapScope, LedgerEntry, LedgerKind
 
 
 def caps_applicable(*, campaign_id: int, source_id: int, utm_source: str) -> list[Cap]:
@@ -51,3 +56,93 @@ def caps_state(*, caps: list[Cap], at: datetime, cost: Decimal, timezone: str) -
         state_fill(state, rows.get(state.cap.pk, []))
         state.hit = not state.fits
     return states
+
+
+def caps_usage(
+    *,
+    at: datetime,
+    campaign_id: int | None = None,
+    source_id: int | None = None,
+) -> list[CapForecast]:
+    """Every active cap's use in its current window and its forecast (the caps dashboard).
+    Two queries whatever the number of caps."""
+    caps = Cap.objects.filter(is_active=True).select_related("campaign", "source")
+    if campaign_id is not None:
+        caps = caps.filter(campaign_id=campaign_id)
+    if source_id is not None:
+        caps = caps.filter(source_id=source_id)
+    states = [
+        cap_state_build(cap, at=at, cost=Decimal("0"), timezone=cap.campaign.timezone)
+        for cap in caps.order_by("campaign_id", "source_id", "pk")
+    ]
+    rows = counter_rows(states)
+    return [cap_forecast(state_fill(state, rows.get(state.cap.pk, []))) for state in states]
+
+
+@dataclass(frozen=True)
+class MoneyTotals:
+    """Cost, revenue and margin of one group (a source, a campaign or a day), net of reversals."""
+
+    key: Any
+    cost: Decimal
+    revenue: Decimal
+    contacts: int  # accepted contacts charged, minus those whose charge was reversed
+
+    @property
+    def margin(self) -> Decimal:
+        return self.revenue - self.cost
+
+
+GroupBy = Literal["source", "campaign", "day"]
+_ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=4))
+
+
+def _line(kind: str) -> Q:
+    """Rows that move a money line: its own rows and the reversals of them."""
+    return Q(kind=kind) | Q(kind=LedgerKind.REVERSAL, reverses__kind=kind)
+
+
+def ledger_totals(
+    *,
+    group_by: GroupBy,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    source_id: int | None = None,
+    campaign_id: int | None = None,
+    timezone: str = "UTC",
+) -> list[MoneyTotals]:
+    """Cost, revenue and margin per source, campaign or day (days in `timezone`), one query."""
+    entries = LedgerEntry.objects.all()
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    if until is not None:
+        entries = entries.filter(created_at__lt=until)
+    if source_id is not None:
+        entries = entries.filter(source_id=source_id)
+    if campaign_id is not None:
+        entries = entries.filter(campaign_id=campaign_id)
+    if group_by == "day":
+        entries = entries.annotate(group=TruncDate("created_at", tzinfo=ZoneInfo(timezone)))
+    else:
+        entries = entries.annotate(group=F(f"{group_by}_id"))
+    cost_rows = Q(kind=LedgerKind.COST)
+    reversed_cost = Q(kind=LedgerKind.REVERSAL, reverses__kind=LedgerKind.COST)
+    rows = (
+        entries.values("group")
+        .annotate(
+            cost=Coalesce(Sum("amount", filter=_line(LedgerKind.COST)), _ZERO),
+            revenue=Coalesce(Sum("amount", filter=_line(LedgerKind.REVENUE)), _ZERO),
+            charged=Count("pk", filter=cost_rows),
+            reversed=Count("pk", filter=reversed_cost),
+        )
+        .order_by("group")
+    )
+    return [
+        MoneyTotals(
+            key=row["group"],
+            cost=row["cost"],
+            revenue=row["revenue"],
+            contacts=row["charged"] - row["reversed"],
+        )
+        for row in rows
+    ]

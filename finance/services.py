@@ -73,6 +73,7 @@ def _rolling_take(states: list[CapState]) -> None:
     _counters_add(states)
     for state in states:
         state.used += state.amount
+        state.buckets.append((state.window.key, state.amount))
 
 
 def caps_take(*, caps: list[Cap], at: datetime, cost: Decimal, timezone: str) -> list[CapState]:
@@ -136,7 +137,7 @@ def ledger_reverse_contact(
 
     when = at or timezone.now()
     originals = (
-        LedgerEntry.objects.select_for_update()
+        LedgerEntry.objects.select_for_update(of=("self",))
         .filter(
             contact_id=contact_id,
             kind__in=[LedgerKind.COST, LedgerKind.REVENUE],
@@ -230,3 +231,9 @@ def cap_counters_prune(*, at: datetime | None = None, keep_days: int = 400) -> i
             cutoff = now - timedelta(days=keep_days)
         deleted += CapCounter.objects.filter(cap=cap, window_start__lt=cutoff).delete()[0]
     return deleted
+
+
+@transaction.atomic
+def cap_delete(*, cap: Cap) -> None:
+    """Delete a cap and its counters (contacts and the ledger are untouched)."""
+    cap.delete()
