@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("sources.api_urls")),
     path("", include("campaigns.api_urls")),
     path("", include("ingest.api_urls")),
+    path("", include("subscriptions.api_urls")),
 ]

@@ -237,6 +237,7 @@ CELERY_BEAT_SCHEDULE["callbacks-sweep"] = {
         "ContactStatusEnum": "ingest.models.ContactStatus",
         "IntakeStatusEnum": "ingest.models.IntakeStatus",
         "IntakePublicStatusEnum": "ingest.schema.PUBLIC_STATUSES",
+        "EventTypeEnum": "subscriptions.models.EventType",
     },
 }
 

@@ -113,4 +113,6 @@ class StatsView(APIView):
             "results": [_money(row) for row in rows],
             "truncated": truncated,
         }
-        return Response(StatsSerializer(body).data)
+        # Buckets read best in the timezone they were cut in (2025-03-03T00:00:00+09:00).
+        with timezone.override(tz):
+            return Response(StatsSerializer(body).data)

@@ -34,3 +34,23 @@ def endpoint_api_key_issue(*, endpoint_id: int) -> str:
 
 def endpoint_api_key_revoke(*, endpoint_id: int) -> None:
     CallbackEndpoint.objects.filter(pk=endpoint_id).update(api_key_hash="")
+
+
+@transaction.atomic
+def endpoint_update(
+    *, endpoint: CallbackEndpoint, campaign_ids: list[int] | None = None, **fields: Any
+) -> CallbackEndpoint:
+    """Change an endpoint's settings; `campaign_ids` (when given) replaces its campaigns."""
+    for name, value in fields.items():
+        setattr(endpoint, name, value)
+    endpoint.full_clean()
+    endpoint.save()
+    if campaign_ids is not None:
+        endpoint.campaigns.set(campaign_ids)
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_delete(*, endpoint: CallbackEndpoint) -> None:
+    """Delete an endpoint and its delivery log (deactivate it to keep the log)."""
+    endpoint.delete()
