@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("sources.api_urls")),
     path("", include("campaigns.api_urls")),
     path("", include("ingest.api_urls")),
+    path("", include("finance.api_urls")),
     path("", include("subscriptions.api_urls")),
 ]
