@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -151,11 +152,13 @@ def celery_publishing_to(url: str) -> Iterator[None]:
     """Point this process's Celery producer at another broker for the duration."""
     from contactsource.celery import app
 
-    previous = app.conf.broker_url
-    app.conf.broker_url = url
-    app._after_fork()  # drops the connection pools, so the next publish connects to `url`
+    conf: Any = app.conf  # the stubs make broker_url read-only; Celery's conf is a mapping
+    reset: Any = app._after_fork  # type: ignore[attr-defined]  # drops the connection pools
+    previous = conf.broker_url
+    conf.broker_url = url
+    reset()  # the next publish connects to `url`
     try:
         yield
     finally:
-        app.conf.broker_url = previous
-        app._after_fork()
+        conf.broker_url = previous
+        reset()
