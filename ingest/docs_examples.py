@@ -82,7 +82,8 @@ def curl_json(url: str, token: str, payload: Mapping[str, Any]) -> str:
             f"curl -sS -X POST {shlex.quote(url)}",
             f"-H {shlex.quote('token: ' + token)}",
             "-H 'Content-Type: application/json'",
-            f"--data {shlex.quote(json.dumps(payload))}",
+            # Pretty JSON inside single quotes: newlines are fine in the shell, and readable.
+            f"--data {shlex.quote(json.dumps(payload, indent=2, ensure_ascii=False))}",
         ]
     )
 

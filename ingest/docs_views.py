@@ -37,10 +37,14 @@ NOT_FOUND_JSON = {"detail": "Not found."}
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """The page may hold a token: never cached by others, indexed, or sent on as a referrer."""
+    """The page may hold a token: never cached by others, indexed, or sent on as a referrer.
+
+    same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on the token
+    form's POST, which Django's CSRF check rightly refuses.
+    """
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

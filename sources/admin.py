@@ -5,6 +5,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from contactsource.tokens import token_generate, token_hash
 from sources.models import Source, SourceCampaign, SourceChange
@@ -48,18 +50,33 @@ class SourceAdmin(admin.ModelAdmin):
     list_filter = ("is_published", "internal", "documentation_enabled", "entries__campaign")
     search_fields = ("name", "description", "utm_source")
     inlines = [SourceCampaignInline, SourceChangeInline]
-    readonly_fields = ("token_rotated_at", "previous_token_valid_until", "notification_secret")
+    readonly_fields = (
+        "token_rotated_at",
+        "previous_token_valid_until",
+        "notification_secret",
+        "documentation_page",
+    )
     actions = ["rotate_token"]
     fieldsets = (
         (None, {"fields": ("name", "description", "public_description", "utm_source")}),
         ("Publishing", {"fields": ("is_published", "publish_up", "publish_down", "internal")}),
-        ("Partner documentation", {"fields": ("documentation_enabled", "verbose_key")}),
+        (
+            "Partner documentation",
+            {"fields": ("documentation_enabled", "documentation_page", "verbose_key")},
+        ),
         (
             "Notifications",
             {"fields": ("notification_email", "notification_url", "notification_secret")},
         ),
         ("Token", {"fields": ("token_rotated_at", "previous_token_valid_until")}),
     )
+
+    @admin.display(description="Documentation page")
+    def documentation_page(self, obj: Source) -> str:
+        if not obj.pk:
+            return "Shown once the source is saved."
+        url = reverse("ingest:docs-source", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
 
     def changeform_view(
         self,
