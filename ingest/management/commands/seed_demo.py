@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import shlex
 from decimal import Decimal
@@ -15,8 +16,11 @@ from campaigns.models import Campaign
 from campaigns.services import campaign_create
 from sources.models import Source
 from sources.services import source_campaign_set, source_create, source_rotate_token
+from subscriptions.models import CallbackEndpoint
+from subscriptions.services import endpoint_create
 
 DEMO_USER = "demo"
+DEMO_ENDPOINT = "Demo CRM (local receiver)"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (a local demo account, printed on purpose)
 DEMO_FIELDS: list[dict[str, Any]] = [
     {"key": "email", "label": "Email", "type": "email", "required": True},
@@ -30,6 +34,7 @@ DEMO_FIELDS: list[dict[str, Any]] = [
 
 class Command(BaseCommand):
     help = "Create (or refresh) demo data and print the admin login and a ready curl command."
+    demo_receiver_url = ""
 
     def handle(self, *args: Any, **options: Any) -> None:
         user_model = get_user_model()
@@ -53,7 +58,20 @@ class Command(BaseCommand):
             # Tokens are stored hashed, so each run issues a fresh one to print.
             token = source_rotate_token(source=source, grace_seconds=0)
         source_campaign_set(source=source, campaign_id=campaign.pk, cost=Decimal("2.50"))
+        self._demo_endpoint()
         self._print(source, campaign, token)
+
+    def _demo_endpoint(self) -> None:
+        """Callbacks go to `manage.py demo_receiver` (Procfile.dev), which prints each one."""
+        url = f"http://127.0.0.1:{os.environ.get('RECEIVER_PORT', '8001')}/callbacks"
+        endpoint = CallbackEndpoint.objects.filter(name=DEMO_ENDPOINT).first()
+        if endpoint is None:
+            endpoint_create(name=DEMO_ENDPOINT, url=url)
+        else:
+            CallbackEndpoint.objects.filter(pk=endpoint.pk).update(
+                url=url, is_active=True, disabled_at=None, disabled_reason=""
+            )
+        self.demo_receiver_url = url
 
     def _print(self, source: Source, campaign: Campaign, token: str) -> None:
         base = settings.PUBLIC_BASE_URL
@@ -85,6 +103,9 @@ class Command(BaseCommand):
                     "  Post a contact (the same line again answers 409 duplicate):",
                     "",
                     f"    {curl}",
+                    "",
+                    f"  Its subscription callback is signed and sent to {self.demo_receiver_url};",
+                    "  the 'receiver' lines below print each verified delivery.",
                     "",
                 ]
             )
