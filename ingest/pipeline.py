@@ -53,8 +53,9 @@ class IntakeOutcome:
     test: bool = False
     event_id: int | None = None
     replay_of_id: int | None = None
-    # An Idempotency-Key replay answers the first answer's stored body, unchanged.
-    replay_body: dict[str, Any] | None = None
+    # With an Idempotency-Key the body is fixed when its event stores it, and a replay answers
+    # the stored one: what was sent and what is replayed are the same bytes.
+    stored_body: dict[str, Any] | None = None
 
     def refuse(self, exc: IntakeError) -> None:
         self.status = exc.refusal.status

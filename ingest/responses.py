@@ -13,8 +13,8 @@ from ingest.pipeline import IntakeOutcome
 
 
 def outcome_body(outcome: IntakeOutcome, *, started: float | None = None) -> dict[str, Any]:
-    if outcome.replay_body is not None:
-        return outcome.replay_body
+    if outcome.stored_body is not None:
+        return outcome.stored_body
     shown = outcome.authenticated
     body: dict[str, Any] = {
         "campaign": (

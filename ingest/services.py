@@ -196,9 +196,15 @@ def event_build(req: IntakeRequest, outcome: IntakeOutcome) -> IntakeEvent:
         batch_index=req.batch_index,
         idempotency_key=key,
         replay_of_id=outcome.replay_of_id,
-        response=outcome_body(outcome) if key else None,
+        response=_body_to_store(req, outcome) if key else None,
         created_at=req.received_at,
     )
+
+
+def _body_to_store(req: IntakeRequest, outcome: IntakeOutcome) -> dict[str, Any]:
+    if outcome.stored_body is None:
+        outcome.stored_body = outcome_body(outcome, started=req.started)
+    return outcome.stored_body
 
 
 def event_create(req: IntakeRequest, outcome: IntakeOutcome) -> IntakeEvent:
@@ -365,7 +371,7 @@ def _replayed(req: IntakeRequest, outcome: IntakeOutcome) -> bool:
     outcome.errors = dict(original.errors or {})
     outcome.test = original.is_test
     outcome.replay_of_id = original.pk
-    outcome.replay_body = original.response
+    outcome.stored_body = original.response
     outcome.headers["Idempotent-Replayed"] = "true"
     event_create(req, outcome)
     return True
