@@ -99,6 +99,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# Project assets (vendored Chart.js, the admin's JS and CSS): served locally, never from a CDN.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -116,25 +118,22 @@ BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 DATA_UPLOAD_MAX_MEMORY_SIZE = INTAKE_MAX_BATCH_BODY_BYTES + 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
+# --- CSV imports (docs/admin.md) ----------------------------------------------------------------
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# Rows per chunk: one transaction each, and the progress bar moves once per chunk.
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=500)
+# A task imports chunks for this long, then hands over to a fresh task (other work interleaves).
+IMPORT_TASK_SECONDS = env.float("IMPORT_TASK_SECONDS", default=30.0)
+# A queued or running import untouched this long lost its task: beat enqueues it again.
+IMPORT_STALE_SECONDS = env.float("IMPORT_STALE_SECONDS", default=300.0)
+# The charts' hourly rollup trails the log by this much (time for open transactions to commit).
+STATS_ROLLUP_MARGIN_SECONDS = env.int("STATS_ROLLUP_MARGIN_SECONDS", default=120)
+
 # --- Callbacks ----------------------------------------------------------------------------
 CALLBACK_ALLOW_PRIVATE = env.bool("CALLBACK_ALLOW_PRIVATE", default=False)
 CALLBACK_CONNECT_TIMEOUT = env.float("CALLBACK_CONNECT_TIMEOUT", default=3.0)
 CALLBACK_READ_TIMEOUT = env.float("CALLBACK_READ_TIMEOUT", default=10.0)
 REALTIME_TIMEOUT = env.float("REALTIME_TIMEOUT", default=5.0)
-
-# --- Celery -------------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    # kombu's filesystem transport (make run): one folder for both directions.
-    _broker_dir = env.path("CELERY_FILESYSTEM_DIR", default=str(BASE_DIR / "var" / "broker"))
-    for _sub in ("queue", "processed"):
-        Path(_broker_dir, _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(Path(_broker_dir, "queue")),
-        "data_folder_out": str(Path(_broker_dir, "queue")),
-        "processed_folder": str(Path(_broker_dir, "processed")),
-        "store_processed": False,
-    }
 # Subscription callbacks (docs/callbacks.md): exponential backoff with jitter from the base up
 # to the cap, for the retry window; then the delivery is dead (replayable).
 CALLBACK_RETRY_BASE_SECONDS = env.float("CALLBACK_RETRY_BASE_SECONDS", default=30.0)
@@ -154,6 +153,22 @@ CALLBACK_DISABLE_AFTER_DAYS = env.float("CALLBACK_DISABLE_AFTER_DAYS", default=5
 CALLBACK_DISABLE_AFTER_FAILURES = env.int("CALLBACK_DISABLE_AFTER_FAILURES", default=0)
 # Region for national numbers posted to the person API (the intake uses the campaign's).
 PERSON_API_PHONE_REGION = env.str("PERSON_API_PHONE_REGION", default="US")
+
+# --- Celery -------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport (make run): one folder for both directions.
+    _broker_dir = env.path("CELERY_FILESYSTEM_DIR", default=str(BASE_DIR / "var" / "broker"))
+    for _sub in ("queue", "processed", "control"):
+        Path(_broker_dir, _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(Path(_broker_dir, "queue")),
+        "data_folder_out": str(Path(_broker_dir, "queue")),
+        "processed_folder": str(Path(_broker_dir, "processed")),
+        # Broadcast (pidbox) messages; kombu's default is ./control in the working directory.
+        "control_folder": str(Path(_broker_dir, "control")),
+        "store_processed": False,
+    }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
@@ -171,10 +186,27 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule")
 )
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# CSV imports whose task was lost resume where their last chunk committed.
+CELERY_BEAT_SCHEDULE["contact-imports-resume"] = {
+    "task": "ingest.tasks.contact_imports_resume",
+    "schedule": 60.0,
+}
+# The hourly intake stats behind the admin's charts.
+CELERY_BEAT_SCHEDULE["intake-stats-roll-up"] = {
+    "task": "ingest.tasks.intake_stats_roll_up",
+    "schedule": 60.0,
+}
 # Source API-change notifications: retries and any whose task was lost (the row is the truth).
 CELERY_BEAT_SCHEDULE["source-changes-notify-due"] = {
     "task": "sources.tasks.source_changes_notify_due",
     "schedule": 60.0,
+}
+
+# CRM callbacks: retries and deliveries whose task was lost (the outbox row is the truth).
+CELERY_BEAT_SCHEDULE["callbacks-sweep"] = {
+    "task": "subscriptions.tasks.callbacks_sweep",
+    "schedule": CALLBACK_SWEEP_SECONDS,
+    "options": {"expires": CALLBACK_SWEEP_SECONDS},
 }
 
 # --- REST API -----------------------------------------------------------------------------
@@ -201,13 +233,6 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Lead intake, management and person API.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-# CRM callbacks: retries and deliveries whose task was lost (the outbox row is the truth).
-CELERY_BEAT_SCHEDULE["callbacks-sweep"] = {
-    "task": "subscriptions.tasks.callbacks_sweep",
-    "schedule": CALLBACK_SWEEP_SECONDS,
-    "options": {"expires": CALLBACK_SWEEP_SECONDS},
-}
-
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
