@@ -150,4 +150,4 @@ def test_it_strips_nul_characters_instead_of_failing(entry, post_contact):
 def test_it_answers_405_to_other_methods(entry, client: Client):
     response = client.delete(url(entry))
     assert response.status_code == 405
-    assert response["Allow"] == "POST, PUT"
+    assert response["Allow"] == "GET, HEAD, POST, PUT"  # GET serves the docs page (DESIGN §8)
