@@ -96,7 +96,7 @@ class PersonDetailApi(PersonApiMixin, APIView):
     def _person(self, kwargs: dict[str, Any]) -> Person:
         return _person_or_404(kwargs.get("person_id"), kwargs.get("external_id"))
 
-    @extend_schema(tags=TAG, responses={200: PersonOutputSerializer})
+    @extend_schema(tags=TAG, summary="Get a person", responses={200: PersonOutputSerializer})
     def get(self, request: Request, **kwargs: Any) -> Response:
         return Response(PersonOutputSerializer(self._person(kwargs)).data)
 
@@ -138,7 +138,7 @@ class PersonSubscriptionListApi(PersonApiMixin, ListAPIView):
         person = _person_or_404(self.kwargs["person_id"])
         return person_subscriptions(person=person).select_related("person")
 
-    @extend_schema(tags=TAG)
+    @extend_schema(tags=TAG, summary="List a person's subscriptions")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -152,7 +152,11 @@ class PersonSubscriptionDetailApi(PersonApiMixin, APIView):
         subscription.person = person
         return subscription
 
-    @extend_schema(tags=TAG, responses={200: PersonSubscriptionOutputSerializer})
+    @extend_schema(
+        tags=TAG,
+        summary="Get a person's subscription to a campaign",
+        responses={200: PersonSubscriptionOutputSerializer},
+    )
     def get(self, request: Request, person_id: Any, campaign_id: int) -> Response:
         subscription = self._subscription(person_id, campaign_id)
         return Response(PersonSubscriptionOutputSerializer(subscription).data)
