@@ -1,0 +1,57 @@
+"""Queries per accepted contact on an entry with two caps, pinned (a regression is a perf bug)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from finance.models import CapCounter
+from tests.factories import CampaignFieldFactory, CapFactory, SourceCampaignFactory
+
+# Real transactions (no test savepoints), so the count is what production runs.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# entry+source+campaign (1), campaign fields (1), applicable caps (1), then one transaction:
+# BEGIN, duplicate lock, duplicate check, contact insert, ledger insert (cost + revenue),
+# person lookup, person insert, subscription insert, callback endpoints lookup, ONE conditional
+# upsert for both calendar caps' counters, event insert, COMMIT.
+TWO_CALENDAR_CAPS_QUERIES = 15
+# A rolling cap adds a lock on its cap row, a read of its buckets (their sum is the check) and
+# its own upsert (the calendar cap keeps its one).
+ROLLING_AND_CALENDAR_CAPS_QUERIES = 18
+
+
+def post_one(entry, email):
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().post(
+            f"/source/{entry.source_id}/campaign/{entry.campaign_id}/contact",
+            json.dumps({"email": email, "firstname": "Q"}),
+            content_type="application/json",
+            headers={"token": entry.source.token},
+        )
+    assert response.status_code == 200, response.json()
+    return [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.parametrize(
+    ("durations", "expected"),
+    [
+        (("day", "month"), TWO_CALENDAR_CAPS_QUERIES),
+        (("PT1H", "day"), ROLLING_AND_CALENDAR_CAPS_QUERIES),
+    ],
+)
+def test_an_accepted_contact_with_two_caps_costs_a_fixed_number_of_queries(durations, expected):
+    entry = SourceCampaignFactory()
+    CampaignFieldFactory(campaign=entry.campaign, key="email", type="email")
+    CapFactory(campaign=entry.campaign, duration=durations[0], limit=100)
+    CapFactory(campaign=entry.campaign, source=entry.source, duration=durations[1], limit=50)
+    post_one(entry, "warm@example.com")  # the counters' rows exist from here on
+
+    statements = post_one(entry, "q@example.com")
+
+    assert len(statements) == expected, "\n".join(statements)
+    assert sorted(c.used for c in CapCounter.objects.all()) == [2, 2]
