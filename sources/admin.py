@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -13,10 +16,61 @@ from sources.models import Source, SourceCampaign, SourceChange
 from sources.services import source_api_changes_tracked, source_rotate_token
 
 
+class SourceCampaignForm(forms.ModelForm):
+    """A whitelist entry, with its campaign's revenue beside its cost (margin at a glance)."""
+
+    revenue = forms.DecimalField(
+        label="campaign revenue",
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=4,
+        required=False,
+        help_text="Per accepted contact, set on the campaign: a change applies to every source.",
+    )
+
+    class Meta:
+        model = SourceCampaign
+        fields = ("campaign", "is_active", "cost", "scrub_rate", "real_time", "duplicate_window")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["revenue"].initial = self.instance.campaign.revenue
+
+    def clean_duplicate_window(self) -> timedelta | None:
+        window = self.cleaned_data.get("duplicate_window")
+        if window is not None and window <= timedelta(0):
+            raise forms.ValidationError(
+                "Use a positive duration such as 30 00:00:00 (30 days), or leave it empty to "
+                "turn the duplicate check off."
+            )
+        return window
+
+    def save(self, commit: bool = True) -> Any:
+        entry = super().save(commit)
+        revenue = self.cleaned_data.get("revenue")
+        campaign = entry.campaign
+        if revenue is not None and campaign.revenue != revenue:
+            campaign.revenue = revenue
+            campaign.save(update_fields=["revenue", "updated_at"])
+        return entry
+
+
 class SourceCampaignInline(admin.TabularInline):
+    # Caps and budgets are edited in their own inline below, which finance/admin.py adds to
+    # SourceAdmin (finance imports sources, never the other way round).
     model = SourceCampaign
+    form = SourceCampaignForm
     extra = 0
-    fields = ("campaign", "is_active", "cost", "scrub_rate", "real_time", "duplicate_window")
+    fields = (
+        "campaign",
+        "is_active",
+        "cost",
+        "revenue",
+        "scrub_rate",
+        "real_time",
+        "duplicate_window",
+    )
     autocomplete_fields = ("campaign",)
 
 
