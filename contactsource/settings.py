@@ -201,6 +201,11 @@ CELERY_BEAT_SCHEDULE["source-changes-notify-due"] = {
     "task": "sources.tasks.source_changes_notify_due",
     "schedule": 60.0,
 }
+# Cap counter rows no window counts any more (rolling buckets; calendar windows after 400 days).
+CELERY_BEAT_SCHEDULE["cap-counters-prune"] = {
+    "task": "finance.tasks.cap_counters_prune",
+    "schedule": 3600.0,
+}
 
 # CRM callbacks: retries and deliveries whose task was lost (the outbox row is the truth).
 CELERY_BEAT_SCHEDULE["callbacks-sweep"] = {
