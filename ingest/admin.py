@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+from typing import Any
 
-from ingest.models import Contact, IntakeEvent
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
+
+from ingest.admin_views import imports, timeline
+from ingest.models import Contact, ContactImport, IntakeEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,8 +29,80 @@ class ContactAdmin(ReadOnlyAdmin):
 
 @admin.register(IntakeEvent)
 class IntakeEventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "created_at", "status", "http_status", "source", "campaign", "contact_id")
-    list_filter = ("status", "http_status", "is_test", "source", "campaign")
-    search_fields = ("email", "phone", "request_id")
+    """The list is the transactions timeline (keyset pages, filters, CSV export)."""
+
     list_select_related = ("source", "campaign")
-    date_hierarchy = "created_at"
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return timeline.timeline_view(request, extra_context)
+
+    def get_urls(self) -> list[URLPattern]:
+        export = self.admin_site.admin_view(timeline.timeline_export_view)
+        return [
+            path("export.csv", export, name="ingest_intakeevent_export"),
+            *super().get_urls(),
+        ]
+
+
+@admin.register(ContactImport)
+class ContactImportAdmin(admin.ModelAdmin):
+    """Add is the upload page, change is the progress and summary page."""
+
+    list_display = (
+        "id",
+        "created_at",
+        "filename",
+        "source",
+        "campaign",
+        "status",
+        "rows_imported",
+        "rows_invalid",
+        "rows_duplicate",
+        "created_by",
+    )
+    list_filter = ("status", "source", "campaign")
+    list_select_related = ("source", "campaign", "created_by")
+    search_fields = ("filename",)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("content")
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # an import is uploaded, mapped and run, never edited
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return imports.upload_view(request)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        return imports.progress_view(request, object_id)
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/mapping/",
+                wrap(imports.mapping_view),
+                name="ingest_contactimport_mapping",
+            ),
+            path(
+                "<path:object_id>/progress.json",
+                wrap(imports.progress_json_view),
+                name="ingest_contactimport_progress",
+            ),
+            path(
+                "<path:object_id>/problems.csv",
+                wrap(imports.problems_csv_view),
+                name="ingest_contactimport_problems",
+            ),
+            *super().get_urls(),
+        ]

@@ -82,3 +82,19 @@ def person_entry(db: None) -> SourceCampaign:
 def private_callbacks(settings: Any) -> None:
     """Callbacks may reach local receivers (and respx mocks) without a public DNS name."""
     settings.CALLBACK_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
+def marketer(db: None) -> Any:
+    """A staff user in the "marketer" group (created by migrate), and nothing more."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("marketer", password="marketer-password", is_staff=True)
+    user.groups.add(Group.objects.get(name="marketer"))
+    return user
+
+
+@pytest.fixture
+def marketer_client(client: Client, marketer: Any) -> Client:
+    client.force_login(marketer)
+    return client

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
 import factory
+from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignField
 from contactsource.tokens import token_hash
 from finance.models import Cap
+from ingest.models import IntakeEvent
 from sources.models import Source, SourceCampaign
 from subscriptions.models import CallbackEndpoint, Person
 
@@ -102,3 +105,26 @@ class CallbackEndpointFactory(factory.django.DjangoModelFactory[CallbackEndpoint
     def campaigns(obj: CallbackEndpoint, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create and extracted:
             obj.campaigns.set(extracted)
+
+
+class IntakeEventFactory(factory.django.DjangoModelFactory[IntakeEvent]):
+    """An accepted intake event of a whitelist entry, now (pass status, created_at, ... to vary)."""
+
+    class Meta:
+        model = IntakeEvent
+        exclude = ("entry",)
+
+    entry = factory.SubFactory(SourceCampaignFactory)
+    request_id = factory.LazyFunction(uuid.uuid4)
+    source = factory.LazyAttribute(lambda o: o.entry.source)
+    campaign = factory.LazyAttribute(lambda o: o.entry.campaign)
+    status = "accepted"
+    http_status = factory.LazyAttribute(
+        lambda o: 200 if o.status in ("accepted", "scrubbed") else 422
+    )
+    cost = factory.LazyAttribute(lambda o: o.entry.cost if o.status == "accepted" else None)
+    revenue = factory.LazyAttribute(
+        lambda o: o.entry.campaign.revenue if o.status == "accepted" else None
+    )
+    email = factory.Sequence(lambda n: f"lead{n}@example.com")
+    created_at = factory.LazyFunction(timezone.now)

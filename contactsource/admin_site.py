@@ -1,0 +1,29 @@
+"""The project's admin site: Django's admin plus the marketer's pages (dashboard, charts, caps).
+
+Installed as `contactsource.admin_site.AdminConfig` in place of `django.contrib.admin`, so every
+`@admin.register` in the apps lands on this site. Like `contactsource/urls.py`, this is project
+wiring: it may import the apps' admin views (lazily, once URLs are built).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
+from django.urls import URLPattern, URLResolver
+
+
+class ContactSourceAdminSite(admin.AdminSite):
+    site_header = "Contact Source"
+    site_title = "Contact Source admin"
+    index_title = "Sources, campaigns and contacts"
+    index_template = "admin/cs_index.html"
+
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        # Imported here: admin views import the apps' models, which are not ready at import time.
+        from ingest.admin_views.urls import site_urls
+
+        return site_urls(self) + super().get_urls()
+
+
+class AdminConfig(DjangoAdminConfig):
+    default_site = "contactsource.admin_site.ContactSourceAdminSite"
