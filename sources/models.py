@@ -16,6 +16,12 @@ DEFAULT_DUPLICATE_WINDOW = timedelta(days=30)
 
 class Source(PublishableModel, TimestampedModel):
     name = models.CharField(max_length=200)
+    category = models.CharField(
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text="Free text to group sources in the admin's list (e.g. 'Affiliates', 'Social').",
+    )
     description = models.TextField("internal description", blank=True)
     public_description = models.TextField(
         blank=True, help_text="Shown to the partner on the source's documentation page."
