@@ -170,7 +170,9 @@ def step_profile(ctx: Context) -> dict[str, Any]:
 
 
 def step_callbacks(ctx: Context) -> dict[str, Any]:
-    raise NotImplementedError("callbacks: waiting for the outbox (issue 5)")
+    from bench.callbacks import step_callbacks as run_callbacks
+
+    return run_callbacks(ctx)
 
 
 def step_import(ctx: Context) -> dict[str, Any]:

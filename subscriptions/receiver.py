@@ -79,6 +79,7 @@ class CallbackReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as a real CRM would offer
+            disable_nagle_algorithm = True  # answer at once, not after the client's ACK
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

@@ -103,9 +103,5 @@ def endpoint_for_api_key(*, key_hash: str) -> CallbackEndpoint | None:
     return CallbackEndpoint.objects.filter(api_key_hash=key_hash).first() if key_hash else None
 
 
-def delivery_with_endpoint(*, delivery_id: int) -> CallbackDelivery | None:
-    return CallbackDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
-
-
 def deliveries_pending_count() -> int:
     return CallbackDelivery.objects.filter(status=DeliveryStatus.PENDING).count()

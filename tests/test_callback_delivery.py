@@ -14,7 +14,7 @@ from standardwebhooks.webhooks import Webhook
 from contactsource.webhooks import PostResult
 from subscriptions.models import CallbackDelivery
 from subscriptions.services import PersonData, contact_subscribe, delivery_send
-from subscriptions.services.delivery import delivery_claim, delivery_record
+from subscriptions.services.delivery import delivery_claim, delivery_record, endpoint_target
 from tests.factories import CallbackEndpointFactory, CampaignFactory, SourceFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_callbacks")]
@@ -210,11 +210,12 @@ def test_a_claim_is_exclusive_until_its_lease_ends(delivery, settings):
 
 def test_a_superseded_attempt_does_not_overwrite_the_current_one(delivery, settings):
     lease = timedelta(seconds=settings.CALLBACK_LEASE_SECONDS)
-    delivery_claim(delivery_id=delivery.pk, now=NOW)
-    stale = CallbackDelivery.objects.select_related("endpoint").get(pk=delivery.pk)
+    stale = delivery_claim(delivery_id=delivery.pk, now=NOW)
     delivery_claim(delivery_id=delivery.pk, now=NOW + lease)
+    target = endpoint_target(endpoint_id=delivery.endpoint_id)
+    assert stale is not None and target is not None
 
-    delivery_record(delivery=stale, result=PostResult(200), now=NOW + lease)
+    delivery_record(claim=stale, target=target, result=PostResult(200), now=NOW + lease)
 
     delivery.refresh_from_db()
     assert delivery.status == "pending"
