@@ -62,8 +62,8 @@ def add_cap(data, prefix="caps", **fields):
 
 
 def test_a_cap_added_on_the_source_page_applies_and_starts_from_the_ledger(staff, post_contact):
-    entry = SourceCampaignFactory()
-    CampaignFieldFactory(campaign=entry.campaign, key="email", type="email")
+    entry = SourceCampaignFactory.create()
+    CampaignFieldFactory.create(campaign=entry.campaign, key="email", type="email")
     post_contact(entry, {"email": "before@example.com"})
     url = f"/admin/sources/source/{entry.source_id}/change/"
     data = add_cap(
@@ -99,7 +99,7 @@ def test_a_cap_added_on_the_source_page_applies_and_starts_from_the_ledger(staff
     ],
 )
 def test_a_cap_that_makes_no_sense_is_refused_with_a_reason(staff, fields, field, message):
-    entry = SourceCampaignFactory()
+    entry = SourceCampaignFactory.create()
     url = f"/admin/sources/source/{entry.source_id}/change/"
     cap = {
         "campaign": entry.campaign_id,
@@ -120,8 +120,8 @@ def test_a_cap_that_makes_no_sense_is_refused_with_a_reason(staff, fields, field
 
 
 def test_a_cap_on_a_campaign_the_source_is_not_whitelisted_for_is_refused(staff):
-    entry = SourceCampaignFactory()
-    stranger = SourceCampaignFactory()
+    entry = SourceCampaignFactory.create()
+    stranger = SourceCampaignFactory.create()
     url = f"/admin/sources/source/{entry.source_id}/change/"
     data = add_cap(
         form_data(staff.get(url)),
@@ -137,7 +137,7 @@ def test_a_cap_on_a_campaign_the_source_is_not_whitelisted_for_is_refused(staff)
 
 
 def test_the_whitelist_inline_edits_cost_scrub_revenue_and_duplicate_window(staff):
-    entry = SourceCampaignFactory()
+    entry = SourceCampaignFactory.create()
 
     response = edit_source(
         staff,
@@ -173,7 +173,7 @@ def test_the_whitelist_inline_edits_cost_scrub_revenue_and_duplicate_window(staf
     ],
 )
 def test_the_whitelist_inline_refuses_out_of_range_values(staff, field, value):
-    entry = SourceCampaignFactory()
+    entry = SourceCampaignFactory.create()
     response = edit_source(staff, entry, **{f"entries-0-{field}": value})
     assert response.status_code == 200
     [entries] = [
@@ -183,9 +183,9 @@ def test_the_whitelist_inline_refuses_out_of_range_values(staff, field, value):
 
 
 def test_the_caps_list_shows_use_and_forecast(staff, post_contact):
-    entry = SourceCampaignFactory()
-    CampaignFieldFactory(campaign=entry.campaign, key="email", type="email")
-    CapFactory(campaign=entry.campaign, limit=4)
+    entry = SourceCampaignFactory.create()
+    CampaignFieldFactory.create(campaign=entry.campaign, key="email", type="email")
+    CapFactory.create(campaign=entry.campaign, limit=4)
     post_contact(entry, {"email": "a@example.com"})
 
     response = staff.get("/admin/finance/cap/")
@@ -197,8 +197,8 @@ def test_the_caps_list_shows_use_and_forecast(staff, post_contact):
 
 
 def test_the_ledger_is_read_only_and_reverses_charges_with_an_action(staff, post_contact):
-    entry = SourceCampaignFactory()
-    CampaignFieldFactory(campaign=entry.campaign, key="email", type="email")
+    entry = SourceCampaignFactory.create()
+    CampaignFieldFactory.create(campaign=entry.campaign, key="email", type="email")
     post_contact(entry, {"email": "a@example.com"})
     cost = LedgerEntry.objects.get(kind="cost")
     assert staff.get(f"/admin/finance/ledgerentry/{cost.pk}/change/").status_code == 200

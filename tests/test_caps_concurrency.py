@@ -53,9 +53,9 @@ def post_all_at_once(entry, bodies):
 
 
 def capped_entry(**cap):
-    entry = SourceCampaignFactory(cost=Decimal("2.50"))
-    CampaignFieldFactory(campaign=entry.campaign, key="email", type="email")
-    CapFactory(campaign=entry.campaign, source=entry.source, **cap)
+    entry = SourceCampaignFactory.create(cost=Decimal("2.50"))
+    CampaignFieldFactory.create(campaign=entry.campaign, key="email", type="email")
+    CapFactory.create(campaign=entry.campaign, source=entry.source, **cap)
     return entry
 
 

@@ -24,7 +24,7 @@ def emails(n, start=0):
 
 @time_machine.travel(NOON_ISH, tick=False)
 def test_a_full_cap_answers_429_limited_with_its_name_and_retry_after(entry, post_contact):
-    CapFactory(campaign=entry.campaign, source=entry.source, limit=2, duration="day")
+    CapFactory.create(campaign=entry.campaign, source=entry.source, limit=2, duration="day")
     for data in emails(2):
         assert post_contact(entry, data).status_code == 200
 
@@ -49,8 +49,8 @@ def test_a_full_cap_answers_429_limited_with_its_name_and_retry_after(entry, pos
 def test_a_campaign_cap_counts_every_source_and_names_itself_so(entry, post_contact):
     from tests.factories import SourceCampaignFactory
 
-    other = SourceCampaignFactory(campaign=entry.campaign)
-    CapFactory(campaign=entry.campaign, limit=1, duration="week")
+    other = SourceCampaignFactory.create(campaign=entry.campaign)
+    CapFactory.create(campaign=entry.campaign, limit=1, duration="week")
     assert post_contact(other, {"email": "a@example.com"}).status_code == 200
 
     response = post_contact(entry, {"email": "b@example.com"})
@@ -65,8 +65,10 @@ def test_a_campaign_cap_counts_every_source_and_names_itself_so(entry, post_cont
 def test_answers_on_a_capped_entry_carry_the_ratelimit_fields_of_the_tightest_cap(
     entry, post_contact
 ):
-    CapFactory(campaign=entry.campaign, limit=100, duration="month")
-    tight = CapFactory(campaign=entry.campaign, source=entry.source, limit=3, duration="PT1H")
+    CapFactory.create(campaign=entry.campaign, limit=100, duration="month")
+    tight = CapFactory.create(
+        campaign=entry.campaign, source=entry.source, limit=3, duration="PT1H"
+    )
 
     response = post_contact(entry, {"email": "a@example.com"})
 
@@ -87,7 +89,7 @@ def test_an_entry_without_caps_answers_without_ratelimit_fields(entry, post_cont
 def test_a_budget_admits_the_contact_that_spends_it_exactly_and_refuses_the_next(
     entry, post_contact
 ):
-    CapFactory(campaign=entry.campaign, kind="budget", limit=Decimal("5.00"), duration="day")
+    CapFactory.create(campaign=entry.campaign, kind="budget", limit=Decimal("5.00"), duration="day")
     assert post_contact(entry, {"email": "a@example.com"}).status_code == 200
     assert post_contact(entry, {"email": "b@example.com"}).status_code == 200  # 5.00 of 5.00
 
@@ -103,7 +105,7 @@ def test_a_budget_admits_the_contact_that_spends_it_exactly_and_refuses_the_next
 
 @time_machine.travel(NOON_ISH, tick=False)
 def test_a_utm_source_cap_limits_only_contacts_with_that_utm_source(entry, post_contact):
-    CapFactory(
+    CapFactory.create(
         campaign=entry.campaign,
         source=entry.source,
         limit=1,
@@ -118,7 +120,7 @@ def test_a_utm_source_cap_limits_only_contacts_with_that_utm_source(entry, post_
 
 @time_machine.travel(NOON_ISH, tick=False)
 def test_verbose_mode_shows_each_applicable_caps_state(entry, post_contact):
-    cap = CapFactory(campaign=entry.campaign, source=entry.source, limit=5, duration="day")
+    cap = CapFactory.create(campaign=entry.campaign, source=entry.source, limit=5, duration="day")
 
     response = post_contact(entry, {"email": "a@example.com"}, verbose=entry.source.verbose_key)
 
@@ -141,7 +143,7 @@ def test_verbose_mode_shows_each_applicable_caps_state(entry, post_contact):
 
 @time_machine.travel(NOON_ISH, tick=False)
 def test_test_mode_answers_429_on_a_full_cap_and_takes_nothing(entry, post_contact):
-    cap = CapFactory(campaign=entry.campaign, limit=1)
+    cap = CapFactory.create(campaign=entry.campaign, limit=1)
     assert post_contact(entry, {"email": "a@example.com"}, **{"X-Test": "1"}).status_code == 200
     assert not CapCounter.objects.exists()
     assert post_contact(entry, {"email": "b@example.com"}).status_code == 200
@@ -154,7 +156,7 @@ def test_test_mode_answers_429_on_a_full_cap_and_takes_nothing(entry, post_conta
 
 @time_machine.travel(NOON_ISH, tick=False)
 def test_a_new_day_in_the_campaigns_timezone_opens_the_cap_again(entry, post_contact):
-    CapFactory(campaign=entry.campaign, limit=1, duration="day")
+    CapFactory.create(campaign=entry.campaign, limit=1, duration="day")
     assert post_contact(entry, {"email": "a@example.com"}).status_code == 200
     assert post_contact(entry, {"email": "b@example.com"}).status_code == 429
     with time_machine.travel(datetime(2024, 1, 11, 5, 0, tzinfo=UTC), tick=False):

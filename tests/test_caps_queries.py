@@ -45,10 +45,10 @@ def post_one(entry, email):
     ],
 )
 def test_an_accepted_contact_with_two_caps_costs_a_fixed_number_of_queries(durations, expected):
-    entry = SourceCampaignFactory()
-    CampaignFieldFactory(campaign=entry.campaign, key="email", type="email")
-    CapFactory(campaign=entry.campaign, duration=durations[0], limit=100)
-    CapFactory(campaign=entry.campaign, source=entry.source, duration=durations[1], limit=50)
+    entry = SourceCampaignFactory.create()
+    CampaignFieldFactory.create(campaign=entry.campaign, key="email", type="email")
+    CapFactory.create(campaign=entry.campaign, duration=durations[0], limit=100)
+    CapFactory.create(campaign=entry.campaign, source=entry.source, duration=durations[1], limit=50)
     post_one(entry, "warm@example.com")  # the counters' rows exist from here on
 
     statements = post_one(entry, "q@example.com")

@@ -19,8 +19,8 @@ AT = datetime(2024, 1, 10, 20, 0, tzinfo=UTC)
 
 @pytest.fixture
 def entry_with_history(post_contact):
-    entry = SourceCampaignFactory(cost=Decimal("2.00"))
-    CampaignFieldFactory(campaign=entry.campaign, key="email", type="email")
+    entry = SourceCampaignFactory.create(cost=Decimal("2.00"))
+    CampaignFieldFactory.create(campaign=entry.campaign, key="email", type="email")
     for minutes, utm in [(-90, "fb"), (-30, "fb"), (-10, "tt")]:
         with time_machine.travel(AT + timedelta(minutes=minutes), tick=False):
             post_contact(entry, {"email": f"h{minutes}@example.com", "utm_source": utm})
@@ -69,8 +69,8 @@ def test_changing_only_the_limit_keeps_the_count_and_changing_the_window_recount
 
 
 def test_pruning_drops_rolling_buckets_out_of_their_window_and_keeps_calendar_history():
-    rolling = CapFactory(limit=100, duration="PT1H")
-    daily = CapFactory(limit=100, duration="day")
+    rolling = CapFactory.create(limit=100, duration="PT1H")
+    daily = CapFactory.create(limit=100, duration="day")
     for hours_ago in (0, 2, 30):
         caps_take(
             caps=[rolling, daily],

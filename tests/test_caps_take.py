@@ -25,7 +25,7 @@ def take(caps, *, at=AT, cost=Decimal("2.50")):
 
 
 def test_a_quantity_cap_admits_exactly_its_limit_then_refuses():
-    cap = CapFactory(limit=3)
+    cap = CapFactory.create(limit=3)
     for _ in range(3):
         take([cap])
     with pytest.raises(CapExceeded):
@@ -34,7 +34,7 @@ def test_a_quantity_cap_admits_exactly_its_limit_then_refuses():
 
 
 def test_a_budget_admits_the_contact_that_brings_spending_exactly_to_it():
-    cap = CapFactory(kind="budget", limit=Decimal("5.00"))
+    cap = CapFactory.create(kind="budget", limit=Decimal("5.00"))
     take([cap], cost=Decimal("2.50"))
     take([cap], cost=Decimal("2.50"))
     with pytest.raises(CapExceeded):
@@ -43,14 +43,14 @@ def test_a_budget_admits_the_contact_that_brings_spending_exactly_to_it():
 
 
 def test_a_budget_refuses_a_single_contact_that_costs_more_than_all_of_it():
-    cap = CapFactory(kind="budget", limit=Decimal("1.00"))
+    cap = CapFactory.create(kind="budget", limit=Decimal("1.00"))
     with pytest.raises(CapExceeded):
         take([cap], cost=Decimal("1.01"))
     assert not CapCounter.objects.exists()
 
 
 def test_a_calendar_day_starts_again_at_local_midnight():
-    cap = CapFactory(limit=1, duration="day")
+    cap = CapFactory.create(limit=1, duration="day")
     take([cap], at=datetime(2024, 1, 10, 4, 59, tzinfo=UTC))  # 23:59 on the 9th in New York
     take([cap], at=datetime(2024, 1, 10, 5, 0, tzinfo=UTC))  # 00:00 on the 10th
     with pytest.raises(CapExceeded):
@@ -58,7 +58,7 @@ def test_a_calendar_day_starts_again_at_local_midnight():
 
 
 def test_a_rolling_cap_frees_a_slot_once_its_oldest_contact_leaves_the_window():
-    cap = CapFactory(limit=2, duration="PT1H")
+    cap = CapFactory.create(limit=2, duration="PT1H")
     take([cap], at=AT)
     take([cap], at=AT + timedelta(minutes=30))
     with pytest.raises(CapExceeded):
@@ -70,10 +70,10 @@ def test_a_rolling_cap_frees_a_slot_once_its_oldest_contact_leaves_the_window():
 
 
 def test_the_tightest_of_several_caps_wins_and_nothing_is_taken_from_the_others():
-    campaign = CampaignFactory()
-    source = SourceFactory()
-    wide = CapFactory(campaign=campaign, limit=100)
-    narrow = CapFactory(campaign=campaign, source=source, limit=1, duration="week")
+    campaign = CampaignFactory.create()
+    source = SourceFactory.create()
+    wide = CapFactory.create(campaign=campaign, limit=100)
+    narrow = CapFactory.create(campaign=campaign, source=source, limit=1, duration="week")
     caps = caps_applicable(campaign_id=campaign.pk, source_id=source.pk, utm_source="")
     assert caps == [wide, narrow]
     take(caps)
@@ -82,13 +82,16 @@ def test_the_tightest_of_several_caps_wins_and_nothing_is_taken_from_the_others(
         take(caps)
     assert CapCounter.objects.get(cap=wide).used == 1
     states = caps_state(caps=caps, at=AT, cost=Decimal("1"), timezone=TZ)
-    assert tightest(states).cap == narrow
+    worst = tightest(states)
+    assert worst is not None and worst.cap == narrow
 
 
 def test_a_utm_source_cap_counts_and_limits_only_that_utm_source():
-    campaign = CampaignFactory()
-    source = SourceFactory()
-    CapFactory(campaign=campaign, source=source, limit=1, scope="utm_source", utm_source="fb")
+    campaign = CampaignFactory.create()
+    source = SourceFactory.create()
+    CapFactory.create(
+        campaign=campaign, source=source, limit=1, scope="utm_source", utm_source="fb"
+    )
     fb = caps_applicable(campaign_id=campaign.pk, source_id=source.pk, utm_source="fb")
     other = caps_applicable(campaign_id=campaign.pk, source_id=source.pk, utm_source="google")
     assert len(fb) == 1 and other == []
@@ -98,10 +101,10 @@ def test_a_utm_source_cap_counts_and_limits_only_that_utm_source():
 
 
 def test_caps_of_other_sources_and_inactive_caps_do_not_apply():
-    campaign = CampaignFactory()
-    mine, theirs = SourceFactory(), SourceFactory()
-    CapFactory(campaign=campaign, source=theirs)
-    CapFactory(campaign=campaign, is_active=False)
+    campaign = CampaignFactory.create()
+    mine, theirs = SourceFactory.create(), SourceFactory.create()
+    CapFactory.create(campaign=campaign, source=theirs)
+    CapFactory.create(campaign=campaign, is_active=False)
     assert caps_applicable(campaign_id=campaign.pk, source_id=mine.pk, utm_source="") == []
 
 

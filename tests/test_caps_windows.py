@@ -12,8 +12,8 @@ from finance.windows import bucket_frees_at, duration_parse, window_at
 NY = "America/New_York"
 
 
-def local(*args: int, tz: str = NY) -> datetime:
-    return datetime(*args, tzinfo=ZoneInfo(tz))  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(NY))
 
 
 @pytest.mark.parametrize("text", ["PT1H", "P1D", "P7D", "pt30m", "P1M", " day ", "WEEK", "month"])

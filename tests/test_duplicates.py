@@ -20,7 +20,7 @@ AT = datetime(2024, 1, 10, 20, 0, tzinfo=UTC)
 def test_the_same_identity_again_within_the_window_answers_409_and_is_not_charged_or_counted(
     entry, post_contact
 ):
-    cap = CapFactory(campaign=entry.campaign, source=entry.source, limit=10)
+    cap = CapFactory.create(campaign=entry.campaign, source=entry.source, limit=10)
     assert post_contact(entry, {"email": "Dup@Example.com"}).status_code == 200
 
     response = post_contact(entry, {"email": "Dup@example.COM"})
@@ -40,8 +40,8 @@ def test_the_same_identity_again_within_the_window_answers_409_and_is_not_charge
 
 
 def test_a_phone_in_another_format_is_the_same_identity(post_contact):
-    entry = SourceCampaignFactory()
-    CampaignFieldFactory(campaign=entry.campaign, key="phone", type="tel")
+    entry = SourceCampaignFactory.create()
+    CampaignFieldFactory.create(campaign=entry.campaign, key="phone", type="tel")
     assert post_contact(entry, {"phone": "(727) 287-0426"}).status_code == 200
     assert post_contact(entry, {"phone": "+1 727 287 0426"}).status_code == 409
 
@@ -64,9 +64,9 @@ def test_an_empty_window_turns_the_check_off(entry, post_contact):
 
 
 def test_another_source_or_campaign_is_not_a_duplicate(entry, post_contact):
-    same_campaign = SourceCampaignFactory(campaign=entry.campaign)
-    other_campaign = SourceCampaignFactory(source=entry.source)
-    CampaignFieldFactory(campaign=other_campaign.campaign, key="email", type="email")
+    same_campaign = SourceCampaignFactory.create(campaign=entry.campaign)
+    other_campaign = SourceCampaignFactory.create(source=entry.source)
+    CampaignFieldFactory.create(campaign=other_campaign.campaign, key="email", type="email")
     for target in (entry, same_campaign, other_campaign):
         assert post_contact(target, {"email": "d@example.com"}).status_code == 200
 

@@ -18,8 +18,8 @@ CLIENTS = 8
 
 def test_parallel_posts_of_one_identity_keep_exactly_one_contact():
     assert connection.vendor == "postgresql"
-    entry = SourceCampaignFactory()
-    CampaignFieldFactory(campaign=entry.campaign, key="email", type="email")
+    entry = SourceCampaignFactory.create()
+    CampaignFieldFactory.create(campaign=entry.campaign, key="email", type="email")
 
     for round_ in range(3):
         email = f"same{round_}@example.com"

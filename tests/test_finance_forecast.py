@@ -24,7 +24,7 @@ def take(cap, at, n=1, cost=Decimal("1")):
 
 
 def test_a_calendar_cap_is_forecast_from_its_pace_since_the_window_opened():
-    cap = CapFactory(campaign=CampaignFactory(timezone=TZ), limit=100, duration="day")
+    cap = CapFactory.create(campaign=CampaignFactory.create(timezone=TZ), limit=100, duration="day")
     take(cap, MIDNIGHT + timedelta(hours=1), n=30)
     now = MIDNIGHT + timedelta(hours=6)
 
@@ -38,7 +38,7 @@ def test_a_calendar_cap_is_forecast_from_its_pace_since_the_window_opened():
 
 
 def test_a_calendar_cap_not_reached_at_this_pace_has_no_date():
-    cap = CapFactory(campaign=CampaignFactory(timezone=TZ), limit=100, duration="day")
+    cap = CapFactory.create(campaign=CampaignFactory.create(timezone=TZ), limit=100, duration="day")
     take(cap, MIDNIGHT + timedelta(hours=1), n=6)
 
     [usage] = caps_usage(at=MIDNIGHT + timedelta(hours=12))
@@ -48,7 +48,7 @@ def test_a_calendar_cap_not_reached_at_this_pace_has_no_date():
 
 
 def test_a_full_cap_is_reached_now():
-    cap = CapFactory(campaign=CampaignFactory(timezone=TZ), limit=2, duration="week")
+    cap = CapFactory.create(campaign=CampaignFactory.create(timezone=TZ), limit=2, duration="week")
     now = MIDNIGHT + timedelta(hours=3)
     take(cap, now, n=2)
     [usage] = caps_usage(at=now)
@@ -57,7 +57,7 @@ def test_a_full_cap_is_reached_now():
 
 
 def test_a_rolling_cap_is_forecast_from_its_recent_pace_as_old_contacts_age_out():
-    cap = CapFactory(campaign=CampaignFactory(timezone=TZ), limit=10, duration="PT4H")
+    cap = CapFactory.create(campaign=CampaignFactory.create(timezone=TZ), limit=10, duration="PT4H")
     # 8 contacts three hours ago (they leave the window in about an hour), 2 in the last hour.
     take(cap, MIDNIGHT, n=8)
     take(cap, MIDNIGHT + timedelta(hours=2, minutes=30), n=2)
@@ -72,8 +72,10 @@ def test_a_rolling_cap_is_forecast_from_its_recent_pace_as_old_contacts_age_out(
 
 
 def test_a_budgets_use_is_money():
-    campaign = CampaignFactory(timezone=TZ)
-    cap = CapFactory(campaign=campaign, kind="budget", limit=Decimal("100.00"), duration="month")
+    campaign = CampaignFactory.create(timezone=TZ)
+    cap = CapFactory.create(
+        campaign=campaign, kind="budget", limit=Decimal("100.00"), duration="month"
+    )
     take(cap, MIDNIGHT, n=4, cost=Decimal("2.50"))
 
     [usage] = caps_usage(at=MIDNIGHT + timedelta(hours=1), campaign_id=campaign.pk)

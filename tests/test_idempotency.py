@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -19,8 +20,8 @@ AT = datetime(2024, 1, 10, 20, 0, tzinfo=UTC)
 
 @time_machine.travel(AT, tick=False)
 def test_a_retry_with_the_same_key_gets_the_first_answer_and_changes_nothing(entry, post_contact):
-    cap = CapFactory(campaign=entry.campaign, source=entry.source, limit=10)
-    CallbackEndpointFactory()
+    cap = CapFactory.create(campaign=entry.campaign, source=entry.source, limit=10)
+    CallbackEndpointFactory.create()
     first = post_contact(entry, {"email": "i@example.com"}, **{"Idempotency-Key": "k-1"})
     assert first.status_code == 200
 
@@ -57,7 +58,7 @@ def test_a_refusal_is_replayed_with_its_status(entry, post_contact):
 
 
 def test_other_keys_and_other_sources_do_not_replay(entry, post_contact):
-    other = SourceCampaignFactory(campaign=entry.campaign)
+    other = SourceCampaignFactory.create(campaign=entry.campaign)
     post_contact(entry, {"email": "a@example.com"}, **{"Idempotency-Key": "k"})
     assert post_contact(entry, {"email": "b@example.com"}, **{"Idempotency-Key": "j"}).data[
         "contact"
@@ -69,13 +70,13 @@ def test_other_keys_and_other_sources_do_not_replay(entry, post_contact):
 
 
 def test_a_429_does_not_bind_the_key_so_the_retry_can_get_in_later(entry, post_contact):
-    cap = CapFactory(campaign=entry.campaign, source=entry.source, limit=1)
+    cap = CapFactory.create(campaign=entry.campaign, source=entry.source, limit=1)
     post_contact(entry, {"email": "a@example.com"})
     assert (
         post_contact(entry, {"email": "b@example.com"}, **{"Idempotency-Key": "k"}).status_code
         == 429
     )
-    cap.limit = 2
+    cap.limit = Decimal("2")
     cap.save()
     again = post_contact(entry, {"email": "b@example.com"}, **{"Idempotency-Key": "k"})
     assert again.status_code == 200

@@ -22,8 +22,8 @@ CLIENTS = 8
 
 def test_parallel_posts_with_one_key_store_one_contact_and_all_answer_the_same():
     assert connection.vendor == "postgresql"
-    entry = SourceCampaignFactory()
-    CampaignFieldFactory(campaign=entry.campaign, key="email", type="email")
+    entry = SourceCampaignFactory.create()
+    CampaignFieldFactory.create(campaign=entry.campaign, key="email", type="email")
     entry.duplicate_window = None  # only the key may stop the copies
     entry.save()
     barrier = threading.Barrier(CLIENTS)

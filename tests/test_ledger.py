@@ -35,12 +35,12 @@ def scrubbed_email(rate, *, want):
 
 @time_machine.travel(AT, tick=False)
 def test_the_ledger_equals_the_sum_over_accepted_contacts_in_a_mix_of_outcomes(post_contact):
-    entry = SourceCampaignFactory(cost=Decimal("2.35"), scrub_rate=50)
+    entry = SourceCampaignFactory.create(cost=Decimal("2.35"), scrub_rate=50)
     entry.campaign.revenue = Decimal("7.10")
     entry.campaign.save()
-    CampaignFieldFactory(campaign=entry.campaign, key="email", type="email", required=True)
-    CapFactory(campaign=entry.campaign, source=entry.source, limit=3, duration="day")
-    other = SourceCampaignFactory(campaign=entry.campaign, cost=Decimal("1.00"))
+    CampaignFieldFactory.create(campaign=entry.campaign, key="email", type="email", required=True)
+    CapFactory.create(campaign=entry.campaign, source=entry.source, limit=3, duration="day")
+    other = SourceCampaignFactory.create(campaign=entry.campaign, cost=Decimal("1.00"))
     kept = scrubbed_email(50, want=False)
     posts = [
         (entry, {"email": kept}),  # accepted
@@ -102,9 +102,9 @@ def test_a_reversal_appends_rows_and_never_edits_the_charge(entry, post_contact)
 
 
 def test_totals_per_source_campaign_and_day_give_cost_revenue_and_margin(post_contact):
-    a = SourceCampaignFactory(cost=Decimal("1.50"))
-    CampaignFieldFactory(campaign=a.campaign, key="email", type="email")
-    b = SourceCampaignFactory(campaign=a.campaign, cost=Decimal("4.00"))
+    a = SourceCampaignFactory.create(cost=Decimal("1.50"))
+    CampaignFieldFactory.create(campaign=a.campaign, key="email", type="email")
+    b = SourceCampaignFactory.create(campaign=a.campaign, cost=Decimal("4.00"))
     with time_machine.travel(datetime(2024, 1, 10, 4, 0, tzinfo=UTC), tick=False):
         post_contact(a, {"email": "1@example.com"})  # the 9th in New York
     with time_machine.travel(datetime(2024, 1, 10, 15, 0, tzinfo=UTC), tick=False):

@@ -46,7 +46,7 @@ def test_a_scrubbed_contact_is_kept_not_charged_not_counted_and_shown_as_rejecte
 ):
     entry.scrub_rate = 100
     entry.save()
-    cap = CapFactory(campaign=entry.campaign, source=entry.source, limit=5)
+    cap = CapFactory.create(campaign=entry.campaign, source=entry.source, limit=5)
 
     response = post_contact(entry, {"email": "s@example.com"}, verbose=entry.source.verbose_key)
 
@@ -79,7 +79,7 @@ def test_reposting_a_lead_gets_the_same_scrub_decision(entry, post_contact):
 
 @pytest.mark.django_db
 def test_a_scrubbed_contact_is_refused_like_any_other_while_a_cap_is_full(entry, post_contact):
-    CapFactory(campaign=entry.campaign, source=entry.source, limit=1)
+    CapFactory.create(campaign=entry.campaign, source=entry.source, limit=1)
     assert post_contact(entry, {"email": "first@example.com"}).status_code == 200
     entry.scrub_rate = 100
     entry.save()
