@@ -36,8 +36,9 @@ def profile_intake(
     for i in range(50):  # warm caches and connections
         post(first_index + i)
     first_index += 50
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as captured:
         post(first_index)
+    statements = [q["sql"] for q in captured.captured_queries]  # read before the reset
     first_index += 1
     reset_queries()
 
@@ -60,13 +61,11 @@ def profile_intake(
     text = profiler.output_text(unicode=False, color=False, show_all=False)
     (out_dir / "profile.txt").write_text(text)
     (out_dir / "profile.html").write_text(profiler.output_html())
-    (out_dir / "profile-queries.sql").write_text(
-        "\n".join(q["sql"] for q in queries.captured_queries) + "\n"
-    )
+    (out_dir / "profile-queries.sql").write_text("\n".join(statements) + "\n")
     return {
         "requests": requests,
         "statuses": statuses,
         "ms_per_request": round(elapsed / requests * 1000, 3),
-        "queries_per_request": len(queries.captured_queries),
+        "queries_per_request": len(statements),
         "profile": str(out_dir / "profile.txt"),
     }

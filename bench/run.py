@@ -43,6 +43,7 @@ def bench_env(database_url: str, broker_url: str) -> dict[str, str]:
         LOG_LEVEL="WARNING",
         CONN_MAX_AGE="60",
         PYTHONUNBUFFERED="1",
+        DJANGO_SETTINGS_MODULE="contactsource.settings",
     )
     return env
 
