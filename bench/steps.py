@@ -176,8 +176,12 @@ def step_callbacks(ctx: Context) -> dict[str, Any]:
 
 
 def step_import(ctx: Context) -> dict[str, Any]:
-    raise NotImplementedError("import: waiting for the CSV import")
+    from bench.admin_import import step_import as run_import
+
+    return run_import(ctx)
 
 
 def step_admin(ctx: Context) -> dict[str, Any]:
-    raise NotImplementedError("admin: waiting for generate_events (issue 6)")
+    from bench.admin_import import step_admin as run_admin
+
+    return run_admin(ctx)
