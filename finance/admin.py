@@ -73,10 +73,15 @@ class CapInlineFormSet(BaseInlineFormSet):
 class SourceCapFormSet(CapInlineFormSet):
     def clean(self) -> None:
         super().clean()
-        whitelisted = set(
-            SourceCampaign.objects.filter(source=self.instance).values_list(
-                "campaign_id", flat=True
+        # A source being added has no whitelist entries yet (and cannot be queried by).
+        whitelisted = (
+            set(
+                SourceCampaign.objects.filter(source=self.instance).values_list(
+                    "campaign_id", flat=True
+                )
             )
+            if self.instance.pk
+            else set()
         )
         for form in self.forms:
             campaign = form.cleaned_data.get("campaign") if hasattr(form, "cleaned_data") else None
