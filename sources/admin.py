@@ -5,13 +5,16 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.conf import settings
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from contactsource.tokens import token_generate, token_hash
+from ingest.selectors import Totals, source_today_totals
+from sources.admin_views import rotate_token_view, token_page
 from sources.models import Source, SourceCampaign, SourceChange
 from sources.services import source_api_changes_tracked, source_rotate_token
 
@@ -90,19 +93,26 @@ class SourceChangeInline(admin.TabularInline):
         return False
 
 
-def _show_token_once(request: HttpRequest, source: Source, token: str, verb: str) -> None:
-    messages.warning(
-        request,
-        f"{verb} token for source {source.pk} ({source.name}): {token} — copy it now, "
-        "it is stored hashed and will not be shown again.",
-    )
-
-
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ("id", "name", "is_published", "internal", "documentation_enabled")
-    list_filter = ("is_published", "internal", "documentation_enabled", "entries__campaign")
-    search_fields = ("name", "description", "utm_source")
+    list_display = (
+        "id",
+        "name",
+        "category",
+        "is_published",
+        "today_accepted",
+        "today_rejected",
+        "today_cost",
+        "internal",
+    )
+    list_filter = (
+        "is_published",
+        "category",
+        "entries__campaign",
+        "internal",
+        "documentation_enabled",
+    )
+    search_fields = ("name", "description", "public_description", "utm_source", "category")
     inlines = [SourceCampaignInline, SourceChangeInline]
     readonly_fields = (
         "token_rotated_at",
@@ -112,7 +122,10 @@ class SourceAdmin(admin.ModelAdmin):
     )
     actions = ["rotate_token"]
     fieldsets = (
-        (None, {"fields": ("name", "description", "public_description", "utm_source")}),
+        (
+            None,
+            {"fields": ("name", "category", "description", "public_description", "utm_source")},
+        ),
         ("Publishing", {"fields": ("is_published", "publish_up", "publish_down", "internal")}),
         (
             "Partner documentation",
@@ -147,15 +160,61 @@ class SourceAdmin(admin.ModelAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Source, form: Any, change: bool) -> None:
-        token = None
         if not change:
             token = token_generate()
             obj.token_hash = token_hash(token)
+            # Shown once by response_add, straight into the page (never in the session).
+            request._new_source_token = token  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
-        if token:
-            _show_token_once(request, obj, token, "New")
+
+    def response_add(
+        self, request: HttpRequest, obj: Source, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        token = getattr(request, "_new_source_token", None)
+        if token and "_popup" not in request.POST:
+            return token_page(request, [(obj, token)], rotated=False)
+        return super().response_add(request, obj, post_url_continue)
 
     @admin.action(description="Rotate token (old token stays valid for the grace period)")
-    def rotate_token(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
-        for source in queryset:
-            _show_token_once(request, source, source_rotate_token(source=source), "Rotated")
+    def rotate_token(self, request: HttpRequest, queryset: QuerySet[Source]) -> HttpResponse:
+        hours = settings.TOKEN_ROTATION_GRACE_SECONDS // 3600
+        tokens = [(source, source_rotate_token(source=source)) for source in queryset]
+        return token_page(request, tokens, rotated=True, grace_hours=hours)
+
+    def get_urls(self) -> list[URLPattern]:
+        rotate = self.admin_site.admin_view(rotate_token_view)
+        return [
+            path("<path:object_id>/rotate-token/", rotate, name="sources_source_rotate_token"),
+            *super().get_urls(),
+        ]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Source], search_term: str
+    ) -> tuple[QuerySet[Source], bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term.isdigit() and len(term) < 19:  # a number also finds the source with that id
+            results |= queryset.filter(pk=int(term))
+        return results, may_have_duplicates
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        """Today's figures for the page's sources: one aggregate for the whole page."""
+        changelist = super().get_changelist_instance(request)
+        sources = list(changelist.result_list)
+        totals = source_today_totals([source.pk for source in sources])
+        for source in sources:
+            source.today = totals.get(source.pk, Totals())
+        changelist.result_list = sources
+        return changelist
+
+    @admin.display(description="accepted today")
+    def today_accepted(self, obj: Source) -> int:
+        return getattr(obj, "today", Totals()).accepted
+
+    @admin.display(description="not accepted today")
+    def today_rejected(self, obj: Source) -> int:
+        return getattr(obj, "today", Totals()).rejected
+
+    @admin.display(description="cost today")
+    def today_cost(self, obj: Source) -> str:
+        return f"{getattr(obj, 'today', Totals()).cost:.2f}"

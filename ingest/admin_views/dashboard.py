@@ -12,8 +12,12 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from ingest.admin_views.caps import VIEW_PERMISSION as CAPS_PERMISSION
+from ingest.admin_views.caps import cap_rows
 from ingest.admin_views.charts import VIEW_PERMISSION, ChartRangeForm
 from ingest.selectors import StatsRange, intake_totals, local_midnight
+
+DASHBOARD_CAPS = 5
 
 
 def chart_context(
@@ -67,8 +71,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     )
     stats_range: StatsRange = context["chart_range"]
     today = StatsRange(start=local_midnight(), end=timezone.now() + timedelta(seconds=1))
+    can_see_caps = request.user.has_perm(CAPS_PERMISSION)
     context.update(
         admin.site.each_context(request),
+        cap_rows=cap_rows(worst_first=True)[:DASHBOARD_CAPS] if can_see_caps else None,
         title="Dashboard",
         range_totals=intake_totals(stats_range),
         today_totals=intake_totals(today),

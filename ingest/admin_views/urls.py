@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.admin import AdminSite
 from django.urls import URLPattern, path
 
+from ingest.admin_views.caps import caps_dashboard_view
 from ingest.admin_views.charts import IntakeChartView
 from ingest.admin_views.dashboard import dashboard_view
 
@@ -14,4 +15,5 @@ def site_urls(site: AdminSite) -> list[URLPattern]:
     return [
         path("dashboard/", site.admin_view(dashboard_view), name="dashboard"),
         path("charts/intake/", site.admin_view(IntakeChartView.as_view()), name="chart-intake"),
+        path("caps/", site.admin_view(caps_dashboard_view), name="caps"),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ingest.selectors.callbacks import delivery_status_counts, endpoints_with_counts
 from ingest.selectors.imports import (
     contact_import_bytes,
     contact_import_problems,
@@ -49,6 +50,8 @@ __all__ = [
     "contact_imports_stalled",
     "counted_events",
     "day_start",
+    "delivery_status_counts",
+    "endpoints_with_counts",
     "intake_by_group",
     "intake_by_status",
     "intake_totals",
