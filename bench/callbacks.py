@@ -1,6 +1,7 @@
 """Callback throughput (DESIGN §11: ≥ 200 deliveries/s with one worker, none lost).
 
-    python -m bench.run callbacks        (BENCH_CALLBACKS=2000, BENCH_CALLBACK_CONCURRENCY=8)
+    python -m bench.run callbacks   (BENCH_CALLBACKS=2000, BENCH_CALLBACK_CONCURRENCY=8,
+                                     BENCH_CALLBACK_POOL=threads)
 
 One Celery worker (threads pool) drains N outbox rows to a local receiver (bench/receiver.py,
 answers 200 at once). The rows are written directly (bulk), the worker is warmed up on a first
@@ -17,6 +18,7 @@ import time
 import urllib.request
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
@@ -83,6 +85,19 @@ def _wait_delivered(expected: int, timeout: float) -> float:
     return time.perf_counter()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (the worker's threads included)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for each in harness.descendants(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def _receiver_stats(port: int) -> dict[str, int]:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=5) as response:
         stats: dict[str, int] = json.loads(response.read())
@@ -117,10 +132,12 @@ def measure(
         _wait_delivered(WARM_UP, timeout=120)
 
         ids = _rows(count, target.campaign_id, target.source_id, endpoint.pk)
+        cpu_before = _cpu_seconds(worker.process.pid)
         began = time.perf_counter()
         deliveries_enqueue(ids)
         enqueued = time.perf_counter()
         finished = _wait_delivered(WARM_UP + count, timeout=max(120, count / 20))
+        worker_cpu = _cpu_seconds(worker.process.pid) - cpu_before
         worker.sample_memory()
         memory = worker.memory_report()
         stats = _receiver_stats(receiver_port)
@@ -132,6 +149,10 @@ def measure(
         "seconds": round(seconds, 2),
         "enqueue_seconds": round(enqueued - began, 2),
         "deliveries_per_second": round(count / seconds, 1),
+        # The worker's own CPU per delivery: what one process (one core) can do, whatever else
+        # runs on the machine; 1000 / this is its ceiling in deliveries per second.
+        "worker_cpu_ms_per_delivery": round(worker_cpu / count * 1000, 2),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "not_delivered": not_delivered,
         "receiver": stats,
         "lost": (WARM_UP + count) - stats.get("unique", 0),
@@ -143,7 +164,8 @@ def measure(
 def step_callbacks(ctx: Context) -> dict[str, Any]:
     count = int(os.environ.get("BENCH_CALLBACKS", "2000"))
     concurrency = int(os.environ.get("BENCH_CALLBACK_CONCURRENCY", "8"))
-    result = measure(ctx.env, ctx.logs, count=count, concurrency=concurrency)
+    pool = os.environ.get("BENCH_CALLBACK_POOL", "threads")
+    result = measure(ctx.env, ctx.logs, count=count, concurrency=concurrency, pool=pool)
     print(
         f"  {result['deliveries']} deliveries in {result['seconds']} s: "
         f"{result['deliveries_per_second']} /s, lost {result['lost']}, "

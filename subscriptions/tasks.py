@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from subscriptions.services.delivery import deliveries_sweep, delivery_send
+from subscriptions.services.delivery import deliveries_send, deliveries_sweep
 
 
-@shared_task(name="subscriptions.tasks.callback_deliver", ignore_result=True, acks_late=True)
-def callback_deliver(delivery_id: int) -> None:
+@shared_task(name="subscriptions.tasks.callbacks_deliver", ignore_result=True, acks_late=True)
+def callbacks_deliver(delivery_ids: list[int]) -> None:
+    # A few ids per task (one commit's, or a chunk of a sweep) spread Celery's per-message cost.
     # No Celery retry: a failed attempt sets the row's next_attempt_at and the sweeper sends it
     # again, which survives a broker restart where an in-memory countdown would not.
-    delivery_send(delivery_id=delivery_id)
+    deliveries_send(delivery_ids=delivery_ids)
 
 
 @shared_task(name="subscriptions.tasks.callbacks_sweep", ignore_result=True)

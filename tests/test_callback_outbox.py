@@ -60,7 +60,7 @@ def test_it_enqueues_the_deliveries_only_once_the_transaction_commits(
     CallbackEndpointFactory.create()
     CallbackEndpointFactory.create()
 
-    with mock.patch("subscriptions.tasks.callback_deliver.apply_async") as apply_async:
+    with mock.patch("subscriptions.tasks.callbacks_deliver.apply_async") as apply_async:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             subscribe(campaign, source)
         assert apply_async.call_count == 0
@@ -68,7 +68,8 @@ def test_it_enqueues_the_deliveries_only_once_the_transaction_commits(
             callback()
 
     ids = sorted(CallbackDelivery.objects.values_list("id", flat=True))
-    assert sorted(c.args[0][0] for c in apply_async.call_args_list) == ids
+    # One task for the commit's deliveries.
+    assert [sorted(c.args[0][0]) for c in apply_async.call_args_list] == [ids]
 
 
 def test_a_rolled_back_event_leaves_no_delivery_behind():
@@ -132,3 +133,14 @@ def test_a_person_back_after_an_opt_out_is_subscribed_again():
     assert again.opt_in_date == later
     assert again.acquisition_source_id == second_source.pk
     assert again.opt_out_reason == ""
+
+
+def test_many_deliveries_go_a_few_per_task(settings):
+    from subscriptions.services import deliveries_enqueue
+
+    settings.CALLBACK_TASK_BATCH = 3
+    with mock.patch("subscriptions.tasks.callbacks_deliver.apply_async") as apply_async:
+        sent = deliveries_enqueue([1, 2, 3, 4, 5, 6, 7])
+
+    assert sent == 7
+    assert [c.args[0][0] for c in apply_async.call_args_list] == [[1, 2, 3], [4, 5, 6], [7]]

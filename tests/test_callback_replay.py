@@ -46,7 +46,7 @@ def test_replaying_puts_a_dead_delivery_back_in_line_keeping_its_event_and_count
     CallbackDelivery.objects.filter(pk=delivery.pk).update(status="dead", attempts=9)
 
     with (
-        mock.patch("subscriptions.tasks.callback_deliver.apply_async") as apply_async,
+        mock.patch("subscriptions.tasks.callbacks_deliver.apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True),
     ):
         assert deliveries_replay(delivery_ids=[delivery.pk]) == 1
@@ -56,7 +56,7 @@ def test_replaying_puts_a_dead_delivery_back_in_line_keeping_its_event_and_count
     assert replayed.event_id == delivery.event_id
     assert replayed.attempts == 9  # the next one is attempt 10
     assert replayed.retry_until > delivery.retry_until
-    apply_async.assert_called_once_with((delivery.pk,), retry=False)
+    apply_async.assert_called_once_with(([delivery.pk],), retry=False)
 
 
 def test_replaying_an_endpoint_replays_only_its_dead_deliveries(endpoint):
@@ -67,7 +67,7 @@ def test_replaying_an_endpoint_replays_only_its_dead_deliveries(endpoint):
     CallbackDelivery.objects.filter(pk=mine[2].pk).update(status="delivered")
     CallbackDelivery.objects.filter(endpoint=other).update(status="dead")
 
-    with mock.patch("subscriptions.tasks.callback_deliver.apply_async"):
+    with mock.patch("subscriptions.tasks.callbacks_deliver.apply_async"):
         assert deliveries_replay(endpoint_id=endpoint.pk) == 2
 
     assert CallbackDelivery.objects.filter(endpoint=endpoint, status="pending").count() == 2
@@ -78,7 +78,7 @@ def test_the_admin_replays_all_dead_deliveries_of_an_endpoint(endpoint, admin_cl
     rows = make_deliveries(2)
     CallbackDelivery.objects.filter(pk__in=[r.pk for r in rows]).update(status="dead")
 
-    with mock.patch("subscriptions.tasks.callback_deliver.apply_async"):
+    with mock.patch("subscriptions.tasks.callbacks_deliver.apply_async"):
         response = admin_client.post(
             "/admin/subscriptions/callbackendpoint/",
             {"action": "replay_dead", "_selected_action": [endpoint.pk]},
@@ -93,7 +93,7 @@ def test_the_admin_replays_selected_deliveries(endpoint, admin_client):
     first, second = make_deliveries(2)
     CallbackDelivery.objects.update(status="dead")
 
-    with mock.patch("subscriptions.tasks.callback_deliver.apply_async"):
+    with mock.patch("subscriptions.tasks.callbacks_deliver.apply_async"):
         admin_client.post(
             "/admin/subscriptions/callbackdelivery/",
             {"action": "replay", "_selected_action": [first.pk]},
@@ -107,7 +107,7 @@ def test_the_admin_opts_a_subscription_out_and_tells_the_crms(endpoint, admin_cl
     make_deliveries(1)
     subscription = Subscription.objects.get()
 
-    with mock.patch("subscriptions.tasks.callback_deliver.apply_async"):
+    with mock.patch("subscriptions.tasks.callbacks_deliver.apply_async"):
         admin_client.post(
             "/admin/subscriptions/subscription/",
             {"action": "opt_out", "_selected_action": [subscription.pk]},

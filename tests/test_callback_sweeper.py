@@ -40,11 +40,11 @@ def delivery():
 
 def sweep(at):
     with (
-        mock.patch("subscriptions.tasks.callback_deliver.apply_async") as apply_async,
+        mock.patch("subscriptions.tasks.callbacks_deliver.apply_async") as apply_async,
         time_machine.travel(at, tick=False),
     ):
         deliveries_sweep()
-    return [c.args[0][0] for c in apply_async.call_args_list]
+    return [pk for c in apply_async.call_args_list for pk in c.args[0][0]]
 
 
 def test_it_leaves_a_recently_enqueued_delivery_to_its_task(delivery, settings):
@@ -94,7 +94,7 @@ def test_it_skips_delivered_dead_and_disabled_endpoints_rows(delivery):
 
 def test_a_broker_outage_at_commit_leaves_the_rows_for_the_next_sweep(delivery):
     with mock.patch(
-        "subscriptions.tasks.callback_deliver.apply_async",
+        "subscriptions.tasks.callbacks_deliver.apply_async",
         side_effect=OperationalError("Error 111 connecting to 127.0.0.1:6399. Connection refused."),
     ):
         sent = deliveries_enqueue([delivery.pk])
@@ -103,6 +103,17 @@ def test_a_broker_outage_at_commit_leaves_the_rows_for_the_next_sweep(delivery):
     delivery.refresh_from_db()
     assert delivery.enqueued_at is None
     assert sweep(NOW + timedelta(seconds=1)) == [delivery.pk]
+
+
+def test_the_task_sends_each_delivery_and_survives_one_crashing(delivery):
+    from subscriptions.tasks import callbacks_deliver
+
+    with mock.patch(
+        "subscriptions.services.delivery.delivery_send", side_effect=[RuntimeError("bug"), None]
+    ) as send:
+        callbacks_deliver([delivery.pk, delivery.pk + 1])
+
+    assert [c.kwargs["delivery_id"] for c in send.call_args_list] == [delivery.pk, delivery.pk + 1]
 
 
 def test_the_beat_task_runs_the_sweep(delivery, settings):

@@ -205,7 +205,7 @@ def test_delete_opts_out_with_a_reason_and_sends_subscription_removed(api):
     person, campaign, _ = subscribed_person()
     url = f"/api/v1/persons/{person.public_id}/subscriptions/{campaign.pk}/"
 
-    with mock.patch("subscriptions.tasks.callback_deliver.apply_async"):
+    with mock.patch("subscriptions.tasks.callbacks_deliver.apply_async"):
         response = api.delete(url, {"opt_out_reason": "disconnect"}, format="json")
         again = api.delete(url, format="json")
 
@@ -221,7 +221,7 @@ def test_delete_defaults_to_user_opt_out_and_refuses_unknown_reasons(api):
     url = f"/api/v1/persons/{person.public_id}/subscriptions/{campaign.pk}/"
 
     bad = api.delete(url, {"opt_out_reason": "bored"}, format="json")
-    with mock.patch("subscriptions.tasks.callback_deliver.apply_async"):
+    with mock.patch("subscriptions.tasks.callbacks_deliver.apply_async"):
         good = api.delete(url)
 
     assert bad.status_code == 400

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from subscriptions.services.delivery import (
     deliveries_replay,
+    deliveries_send,
     deliveries_sweep,
     delivery_send,
     endpoint_disable,
@@ -31,6 +32,7 @@ __all__ = [
     "contact_subscribe",
     "deliveries_enqueue",
     "deliveries_replay",
+    "deliveries_send",
     "deliveries_sweep",
     "delivery_send",
     "endpoint_api_key_issue",

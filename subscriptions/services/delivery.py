@@ -225,6 +225,15 @@ def delivery_send(*, delivery_id: int, client: httpx.Client | None = None) -> De
     return delivery_record(claim=claim, target=target, result=result, now=timezone.now())
 
 
+def deliveries_send(*, delivery_ids: list[int]) -> None:
+    """One attempt at each; a crash on one leaves it to its lease and goes on with the rest."""
+    for delivery_id in delivery_ids:
+        try:
+            delivery_send(delivery_id=delivery_id)
+        except Exception:
+            logger.exception("callbacks: delivery %s crashed; retried after its lease", delivery_id)
+
+
 def custom_headers(endpoint: CallbackEndpoint) -> dict[str, str]:
     headers = endpoint.headers if isinstance(endpoint.headers, dict) else {}
     return {str(k): str(v) for k, v in headers.items()}

@@ -74,27 +74,30 @@ def outbox_write(
 
 
 def deliveries_enqueue(delivery_ids: Iterable[int]) -> int:
-    """Send one task per delivery; returns how many reached the broker.
+    """Send the deliveries to the broker, CALLBACK_TASK_BATCH ids per task; returns how many
+    reached it.
 
     A broker outage must not fail the request that committed the rows: the rows stay due and
     the beat sweeper sends them again (so this never raises for broker trouble).
     """
-    from subscriptions.tasks import callback_deliver
+    from subscriptions.tasks import callbacks_deliver
 
     ids = list(delivery_ids)
+    size = max(1, settings.CALLBACK_TASK_BATCH)
     sent = 0
-    for delivery_id in ids:
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
         try:
-            callback_deliver.apply_async((delivery_id,), retry=False)
+            callbacks_deliver.apply_async((chunk,), retry=False)
         except Exception:  # kombu raises many kinds; the sweeper recovers all of them
             logger.warning(
                 "callbacks: broker unavailable, %d deliveries left for the sweeper",
                 len(ids) - sent,
                 exc_info=True,
             )
-            _mark_not_enqueued(ids[sent:])
+            _mark_not_enqueued(ids[start:])
             break
-        sent += 1
+        sent += len(chunk)
     return sent
 
 
