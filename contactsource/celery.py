@@ -13,10 +13,14 @@ app.autodiscover_tasks()
 
 
 @setup_logging.connect
-def _use_django_logging(**kwargs: object) -> None:
-    """Workers and beat log through settings.LOGGING (its PII filter included), not Celery's."""
+def _use_django_logging(loglevel: object = None, **kwargs: object) -> None:
+    """Workers and beat log through settings.LOGGING (its PII filter included), not Celery's,
+    at the level given on their command line (`--loglevel`), as Celery's own setup would."""
+    import logging
     from logging.config import dictConfig
 
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+    if isinstance(loglevel, int | str) and loglevel:
+        logging.getLogger().setLevel(loglevel)

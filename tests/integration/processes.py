@@ -112,7 +112,8 @@ class WorkerProcess:
             start_new_session=True,
         )
         log.close()
-        wait_for(self._ready, timeout=60, what="the celery worker to be ready")
+        # Generous: on a busy 2-core machine a cold worker takes tens of seconds to import.
+        wait_for(self._ready, timeout=180, what="the celery worker to be ready")
         return self
 
     def _ready(self) -> bool:
