@@ -6,6 +6,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from health_check.views import HealthCheckView
 
+# The API answers JSON even for URLs no route matches (contactsource/api.py).
+handler404 = "contactsource.api.not_found"
+handler500 = "contactsource.api.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path(

@@ -297,16 +297,13 @@ def _contact_schema() -> dict[str, Any]:
         key: {"type": "string", "description": spec.label, "example": spec.example}
         for key, spec in STANDARD_FIELDS.items()
     }
-    properties["token"] = {
-        "type": "string",
-        "description": "The source's token (or send it in a header).",
-    }
     properties["test"] = {"type": "string", "description": "1: test mode (see X-Test)."}
     return {
         "type": "object",
         "description": "A contact: the standard fields below and the campaign's own fields "
         "(custom keys). Values are trimmed and normalised; unknown keys are dropped with a "
-        "soft error. See each source's documentation page for its campaigns' fields.",
+        "soft error. See each source's documentation page for its campaigns' fields. The "
+        "source's token may also be sent as a `token` field (it wins over the headers).",
         "properties": properties,
         "additionalProperties": True,
     }
@@ -322,6 +319,7 @@ def intake_components_add(result: dict[str, Any], **kwargs: Any) -> dict[str, An
     schemas["IntakeContact"] = _contact_schema()
     schemas["IntakeBatch"] = {
         "type": "object",
+        "description": "A batch of contacts; the source's token may also be a `token` key.",
         "required": ["contacts"],
         "properties": {
             "contacts": {
@@ -330,7 +328,6 @@ def intake_components_add(result: dict[str, Any], **kwargs: Any) -> dict[str, An
                 "items": CONTACT_REF,
                 "description": "At most settings.INTAKE_MAX_BATCH_ITEMS (1,000) contacts.",
             },
-            "token": {"type": "string", "description": "The source's token."},
             "test": {"type": "string", "description": "1: test mode for every item."},
         },
     }
