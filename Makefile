@@ -20,7 +20,7 @@ TEST_ENV := SECRET_KEY=test-only-not-secret DATABASE_URL=$(TEST_DATABASE_URL) \
 	CELERY_BROKER_URL=$(TEST_BROKER_URL) CALLBACK_ALLOW_PRIVATE=false
 PYTEST_ARGS ?= -n 2
 
-.PHONY: env run test check lint fix bench clean
+.PHONY: env run test screenshots check lint fix bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -40,6 +40,10 @@ run: env
 
 test: env
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# The README's admin screenshots (docs/screenshots/), taken by the browser test with real data.
+screenshots: env
+	$(TEST_ENV) SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:xdist tests/browser
 
 check: env
 	$(BIN)/ruff format --check .

@@ -1,0 +1,102 @@
+"""Browser tests: Playwright for Python driving Debian's chromium (never a downloaded browser).
+
+Screenshots go to $SCREENSHOTS_DIR when it is set (`make screenshots` sets docs/screenshots),
+otherwise to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+from tests.integration.processes import RedisProcess, WorkerProcess, celery_publishing_to
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+# ordinary blocking calls between browser steps, which Django would otherwise refuse.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_or_fail() -> str:
+    path = shutil.which(CHROMIUM) or (CHROMIUM if os.access(CHROMIUM, os.X_OK) else None)
+    if path:
+        return path
+    message = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)  # in CI a missing browser is a failure, never a skip
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def chromium() -> str:
+    """Checked first, before any server or worker starts."""
+    return chromium_or_fail()
+
+
+@pytest.fixture
+def page(chromium: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1440, "height": 1000})
+        context.set_default_timeout(30_000)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    return f"postgres://{quote(db['USER'])}{password}@{host}:{port}/{quote(db['NAME'])}"
+
+
+@pytest.fixture
+def import_worker(tmp_path: Path, transactional_db: None) -> Iterator[WorkerProcess]:
+    """A real Celery worker on a private Redis, reading the test database; this process
+    (and the live server's thread) publish to that Redis meanwhile."""
+    redis = RedisProcess(tmp_path).start()
+    env = {
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": redis.url,
+        "SECRET_KEY": "browser-test-only",
+        "DEBUG": "false",
+        # Small chunks, so the progress bar has steps to show.
+        "IMPORT_CHUNK_ROWS": "25",
+    }
+    worker = WorkerProcess(env, tmp_path / "worker.log", concurrency=1, beat=False)
+    try:
+        worker.start()
+        with celery_publishing_to(redis.url):
+            yield worker
+    finally:
+        worker.stop()
+        redis.stop()
