@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -86,7 +87,11 @@ def _number(spec: FieldSpec, value: str, ctx: NormalizeContext) -> int | float:
         raise FieldValueError(f"{spec.label} must be a number such as 42 or 13.75.")
     if number == number.to_integral_value() and abs(number) < 2**53:
         return int(number)
-    return float(number)
+    as_float = float(number)
+    if not math.isfinite(as_float):
+        # 1e999 is a finite Decimal but an infinite float, which JSON (and PostgreSQL) refuse.
+        raise FieldValueError(f"{spec.label} is too large a number.")
+    return as_float
 
 
 def _boolean(spec: FieldSpec, value: str, ctx: NormalizeContext) -> bool:

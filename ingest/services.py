@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from campaigns.fields import CONTROL_KEYS, FieldSpec, field_specs_for
+from campaigns.fields import CONTROL_KEYS, FieldSpec
 from campaigns.models import Campaign
 from contactsource.models import PublishState
 from contactsource.tokens import token_matches
@@ -32,6 +32,7 @@ from ingest.admission import (
     limited_error,
 )
 from ingest.errors import IntakeError
+from ingest.fieldspecs import campaign_field_specs, fields_digest_annotation
 from ingest.idempotency import IDEMPOTENCY_TTL, idempotency_key_kept, idempotent_original
 from ingest.models import Contact, IntakeEvent, IntakeStatus
 from ingest.normalize import normalize_fields
@@ -82,6 +83,7 @@ def _authenticate(req: IntakeRequest, outcome: IntakeOutcome) -> None:
         # One query on the happy path: the entry with its source and campaign.
         entry = (
             SourceCampaign.objects.select_related("source", "campaign")
+            .annotate(**fields_digest_annotation())
             .filter(source_id=source_id, campaign_id=campaign_id)
             .first()
         )
@@ -126,7 +128,8 @@ def _read_fields(
     assert outcome.campaign is not None and outcome.source is not None
     campaign, source = outcome.campaign, outcome.source
     if specs is None:
-        specs = field_specs_for(campaign.fields.all())
+        digest = getattr(outcome.entry, "fields_digest", None)
+        specs = campaign_field_specs(campaign, digest)
     if source.utm_source:
         fields["utm_source"] = source.utm_source
     result = normalize_fields(

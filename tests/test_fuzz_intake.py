@@ -209,6 +209,10 @@ EDGE_BODIES = {
         b'{"email": "a@example.com", "age": ' + b"9" * 5000 + b"}",
         "application/json",
     ),
+    "a number too large for a float": (
+        b'{"email": "a@example.com", "age": "1e999"}',
+        "application/json",
+    ),
     "NaN and Infinity": (
         b'{"age": NaN, "zipcode": Infinity, "email": -Infinity}',
         "application/json",
