@@ -75,10 +75,45 @@ def _profile(r: dict[str, Any]) -> list[str]:
     return [
         "### Intake profile (in-process, pyinstrument)",
         "",
-        f"{r['requests']} posts: {r['ms_per_request']} ms per request without the profiler, "
+        f"{r['requests']} posts: {r['ms_per_request']} ms per request without the profiler "
+        f"({r.get('cpu_ms_per_request', '?')} ms of CPU in the Python process), "
         f"{r['queries_per_request']} queries per accepted contact; statuses {r['statuses']}.",
         "",
     ]
+
+
+def _admin(r: dict[str, Any]) -> list[str]:
+    lines = [
+        f"### Admin with {r['events']:,} intake events",
+        "",
+        f"Events generated in {r['generate_seconds']} s. Each page: one warm-up, then five "
+        "requests one at a time through gunicorn with a staff session.",
+        "",
+        "| page | median ms | max ms | status | bytes |",
+        "|---|---|---|---|---|",
+    ]
+    for name, page in r["pages"].items():
+        lines.append(
+            f"| {name} (`{page['path']}`) | {page['median_ms']} | {page['max_ms']} | "
+            f"{page['status']} | {page['bytes']:,} |"
+        )
+    return [*lines, ""]
+
+
+def _import(r: dict[str, Any]) -> list[str]:
+    lines = [
+        "### CSV import (one worker process, `--pool=solo`)",
+        "",
+        "| rows | CSV MiB | seconds | rows/s | imported | worker peak RSS MiB |",
+        "|---|---|---|---|---|---|",
+    ]
+    for run in r["runs"]:
+        lines.append(
+            f"| {run['rows']:,} | {run['csv_mib']} | {run['seconds']} | {run['rows_per_second']} "
+            f"| {run['imported']:,} | {run['worker_peak_rss_mib']} |"
+        )
+    lines += ["", f"Peak growth from 10x fewer rows: {r['peak_growth_mib']} MiB.", ""]
+    return lines
 
 
 def _generic(name: str, r: dict[str, Any]) -> list[str]:
@@ -90,9 +125,18 @@ def _generic(name: str, r: dict[str, Any]) -> list[str]:
 
 def markdown(results: dict[str, Any]) -> str:
     lines = ["## Results", "", *_machine(results)]
-    renderers = {"intake": _intake, "batch": _batch, "profile": _profile}
-    for step in ("intake", "batch", "callbacks", "import", "admin", "profile"):
+    renderers = {
+        "intake": _intake,
+        "batch": _batch,
+        "profile": _profile,
+        "admin": _admin,
+        "import": _import,
+    }
+    for step in ("intake", "batch", "callbacks", "profile", "admin", "import"):
         if step in results:
             render = renderers.get(step)
-            lines += render(results[step]) if render else _generic(step, results[step])
+            if render is None or "error" in results[step]:
+                lines += _generic(step, results[step])
+            else:
+                lines += render(results[step])
     return "\n".join(lines) + "\n"

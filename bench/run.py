@@ -1,6 +1,6 @@
 """`make bench`: every benchmark of DESIGN §11 against its own database, results to var/bench/.
 
-    python -m bench.run [step ...]      steps: intake batch callbacks import admin profile
+    python -m bench.run [step ...]      steps: intake batch callbacks profile admin import
                                         (none: all of them, in that order)
 
 Settings (environment): BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
@@ -19,13 +19,14 @@ import shutil
 import subprocess
 import sys
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = ("intake", "batch", "callbacks", "import", "admin", "profile")
+STEPS = ("intake", "batch", "callbacks", "profile", "admin", "import")
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/contactsource_bench"
 
 
@@ -126,7 +127,11 @@ def main(argv: list[str]) -> int:
         for step in steps:
             started_at = time.monotonic()
             print(f"bench: {step} …", flush=True)
-            results[step] = getattr(bench_steps, f"step_{step}")(ctx)
+            try:
+                results[step] = getattr(bench_steps, f"step_{step}")(ctx)
+            except Exception as exc:  # one broken step must not lose the others' figures
+                traceback.print_exc()
+                results[step] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
             results[step]["step_seconds"] = round(time.monotonic() - started_at, 1)
             (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
         results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

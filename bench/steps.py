@@ -7,7 +7,7 @@ import json
 import os
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,9 @@ class Context:
     out: Path
     logs: Path
     redis: harness.Service
-    next_slot: int = 0
+    # Slots differ from run to run (by the minute), so a kept database (BENCH_KEEP_DB=1) never
+    # sees an identity twice.
+    next_slot: int = field(default_factory=lambda: int(time.time()) // 60 % 100_000 * 20)
     receiver_url: str = "http://127.0.0.1:9/unused"
 
     def slot(self) -> int:
@@ -106,7 +108,7 @@ def step_intake(ctx: Context) -> dict[str, Any]:
 
 
 def _post_json(port: int, path: str, body: bytes, token: str) -> tuple[int, dict[str, Any]]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
     try:
         conn.request(
             "POST", path, body=body, headers={"Content-Type": "application/json", "token": token}
@@ -163,7 +165,7 @@ def step_batch(ctx: Context) -> dict[str, Any]:
 def step_profile(ctx: Context) -> dict[str, Any]:
     from bench.profiling import profile_intake
 
-    requests = _int_env("BENCH_PROFILE_REQUESTS", 2000)
+    requests = _int_env("BENCH_PROFILE_REQUESTS", 500)
     return profile_intake(
         ctx.target(), requests=requests, first_index=ctx.slot() * SLOT, out_dir=ctx.out
     )
