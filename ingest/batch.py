@@ -17,6 +17,7 @@ from django.db import InterfaceError, OperationalError, transaction
 
 from campaigns.fields import field_specs_for
 from ingest import errors
+from ingest.batch_store import Item, item_read, items_store
 from ingest.errors import IntakeError
 from ingest.parsing import clean_fields, is_truthy
 from ingest.pipeline import IntakeOutcome, IntakeRequest
@@ -106,11 +107,38 @@ def intake_batch(*, req: IntakeRequest) -> BatchOutcome:
     outcome.http_status = 200
     # Loaded once for the whole batch rather than once per item.
     specs = field_specs_for(outcome.campaign.fields.all())
-    items: list[IntakeOutcome] = []
-    # One transaction for the batch (one commit, not one per item); items keep their order.
-    with transaction.atomic():
-        for index, raw in enumerate(contacts):
-            payload = raw if isinstance(raw, dict) else {}
-            item_req = replace(req, payload=payload, batch_index=index, started=time.perf_counter())
-            items.append(_item_run(item_req, outcome, raw, specs))
-    return BatchOutcome(outcome=outcome, items=items)
+    requests = [
+        replace(
+            req,
+            payload=raw if isinstance(raw, dict) else {},
+            batch_index=index,
+            started=time.perf_counter(),
+        )
+        for index, raw in enumerate(contacts)
+    ]
+    if outcome.entry is not None and outcome.entry.real_time:
+        # A real-time buyer is asked about each contact in turn: the item-by-item path.
+        with transaction.atomic():
+            items = [
+                _item_run(item_req, outcome, raw, specs)
+                for item_req, raw in zip(requests, contacts, strict=True)
+            ]
+        return BatchOutcome(outcome=outcome, items=items)
+    read = [_item_read(r, outcome, raw, specs) for r, raw in zip(requests, contacts, strict=True)]
+    return BatchOutcome(outcome=outcome, items=items_store(batch=outcome, items=read))
+
+
+def _item_read(req: IntakeRequest, batch: IntakeOutcome, raw: Any, specs: dict[str, Any]) -> Item:
+    try:
+        return item_read(req, batch, raw, specs)
+    except Exception:
+        logger.exception(
+            "batch item crashed",
+            extra={"request_id": str(req.request_id), "batch_index": req.batch_index},
+        )
+        item = Item(req=req, outcome=IntakeOutcome(request_id=req.request_id))
+        item.outcome.source, item.outcome.campaign = batch.source, batch.campaign
+        item.outcome.authenticated, item.outcome.test = True, req.test
+        message = errors.SERVER_ERROR.message.format(request_id=req.request_id)
+        item.refuse(IntakeError(errors.SERVER_ERROR, message=message))
+        return item

@@ -149,16 +149,16 @@ def test_verbose_mode_shows_each_items_stored_fields(client, entry):
 
 
 def test_one_crashing_item_answers_500_and_the_others_are_kept(client, entry, monkeypatch):
-    from ingest import services
+    from ingest import batch_store
 
-    original = services._contact_build
+    original = batch_store._read_fields
 
-    def flaky(outcome, values, id_hash, req):
-        if req.batch_index == 1:
+    def flaky(fields, outcome, soft, specs=None):
+        if fields.get("email") == "c1@example.com":
             raise RuntimeError("boom")
-        return original(outcome, values, id_hash, req)
+        return original(fields, outcome, soft, specs)
 
-    monkeypatch.setattr(services, "_contact_build", flaky)
+    monkeypatch.setattr(batch_store, "_read_fields", flaky)
     contacts = [{"email": f"c{i}@example.com"} for i in range(3)]
 
     response = post_batch(client, entry, {"contacts": contacts})

@@ -1,4 +1,4 @@
-"""The batch's query budget: a fixed cost per batch plus a fixed cost per item, pinned."""
+"""The batch's query budget: a fixed number of statements per batch, whatever its size."""
 
 from __future__ import annotations
 
@@ -10,16 +10,21 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from ingest.models import Contact
-from tests.factories import CampaignFieldFactory, SourceCampaignFactory
+from subscriptions.models import CallbackDelivery
+from tests.factories import (
+    CallbackEndpointFactory,
+    CampaignFieldFactory,
+    CapFactory,
+    SourceCampaignFactory,
+)
 
 # Real transactions (no test savepoints), so the count is what production runs.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Per accepted item: its savepoint (2), applicable caps (1; none here), the store's savepoint
-# (2), duplicate lock (1) and check (1), contact insert (1), ledger insert (1), person lookup
-# (1), person insert (1), subscription insert (1), callback endpoints lookup (1; no endpoint
-# here, so no delivery insert), event insert (1).
-QUERIES_PER_ACCEPTED_ITEM = 14
+# Entry (1), fields (1), BEGIN, caps (1), duplicate locks (1) and check (1), persons (1), the
+# rolling cap's lock (1) and counters (1), then one INSERT each for contacts, ledger, persons,
+# subscriptions, deliveries (after the endpoints' lookup), counters and events, COMMIT.
+QUERIES_PER_BATCH = 18
 
 
 def post_batch(entry, contacts):
@@ -35,22 +40,27 @@ def post_batch(entry, contacts):
     return [q["sql"] for q in queries.captured_queries]
 
 
-def test_each_accepted_item_costs_a_fixed_number_of_queries():
+def contacts(start, count):
+    return [
+        {"email": f"q{i}@example.com", "zipcode": "33602", "firstname": "Q"}
+        for i in range(start, start + count)
+    ]
+
+
+def test_a_batch_costs_the_same_statements_whatever_its_size():
     entry = SourceCampaignFactory()
     for key, type_ in [("email", "email"), ("phone", "tel"), ("zipcode", "zipcode")]:
         CampaignFieldFactory(campaign=entry.campaign, key=key, type=type_)
-
-    def contacts(start, count):
-        return [
-            {"email": f"q{i}@example.com", "zipcode": "33602", "firstname": "Q"}
-            for i in range(start, start + count)
-        ]
+    CapFactory(campaign=entry.campaign, source=entry.source, limit=1000, duration="P1D")
+    CallbackEndpointFactory()
 
     one = post_batch(entry, contacts(0, 1))
-    eleven = post_batch(entry, contacts(1, 11))
+    forty = post_batch(entry, contacts(1, 40))
 
-    assert Contact.objects.count() == 12
-    assert (len(eleven) - len(one)) == 10 * QUERIES_PER_ACCEPTED_ITEM, "\n".join(eleven)
+    assert Contact.objects.count() == 41
+    assert CallbackDelivery.objects.count() == 41
+    assert len(one) == QUERIES_PER_BATCH, "\n".join(one)
+    assert len(forty) == QUERIES_PER_BATCH, "\n".join(forty)
 
 
 def test_the_campaign_fields_are_loaded_once_per_batch():

@@ -1,0 +1,263 @@
+"""The batch's fast path: the single post's rules for every item, a few statements per batch.
+
+Each item is read, normalised, scrubbed and priced by the single post's own functions (pure
+Python). Then one transaction decides the items in their order with everything it needs read
+and locked once, in the single post's lock order (duplicate locks, persons, caps), and writes
+contacts, money, subscriptions, callbacks, cap counters and events in one INSERT each:
+
+- duplicates: the batch's identities already kept in the window (one query, under their
+  advisory locks), plus those kept earlier in the batch;
+- caps: finance.batch.BatchCaps admits items one after another as caps_take would;
+- persons: subscriptions.services.batch.PersonsBatch merges as contact_subscribe would.
+
+So 1,000 contacts cost about a dozen statements instead of about twenty each. Entries with a
+real-time buyer (one synchronous call per contact) take the item-by-item path instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+
+from campaigns.fields import FieldSpec
+from finance.batch import BatchCaps, ledger_record_intakes
+from finance.models import Cap
+from finance.selectors import caps_applicable
+from ingest import errors
+from ingest.admission import caps_report, humanize_window, is_scrubbed, limited_error
+from ingest.errors import IntakeError
+from ingest.models import Contact, IntakeEvent, IntakeStatus
+from ingest.pipeline import IntakeOutcome, IntakeRequest
+from ingest.services import (
+    _contact_build,
+    _prepare,
+    _read_fields,
+    event_build,
+    identity_hash,
+    identity_of,
+)
+from subscriptions.services.batch import PersonsBatch
+from subscriptions.services.subscribing import PersonData
+
+logger = logging.getLogger(__name__)
+
+KEPT = frozenset({IntakeStatus.ACCEPTED, IntakeStatus.SCRUBBED})
+
+
+@dataclass
+class Item:
+    req: IntakeRequest
+    outcome: IntakeOutcome
+    soft: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] | None = None
+    id_hash: str = ""
+    price: Decimal = Decimal("0")
+    caps: list[Cap] = field(default_factory=list)
+    contact: Contact | None = None
+
+    @property
+    def live(self) -> bool:
+        """Still in the running (read and priced, not refused yet)."""
+        return self.values is not None and self.outcome.status in KEPT
+
+    def refuse(self, exc: IntakeError) -> None:
+        self.outcome.errors = dict(self.soft)
+        self.outcome.refuse(exc)
+        self.outcome.cost = self.outcome.revenue = None
+
+
+def _item_outcome(req: IntakeRequest, batch: IntakeOutcome) -> IntakeOutcome:
+    return IntakeOutcome(
+        request_id=req.request_id,
+        source=batch.source,
+        campaign=batch.campaign,
+        entry=batch.entry,
+        authenticated=True,
+        verbose=batch.verbose,
+        test=req.test,
+    )
+
+
+def item_read(
+    req: IntakeRequest, batch: IntakeOutcome, raw: Any, specs: dict[str, FieldSpec]
+) -> Item:
+    """Fields, identity, scrub and price of one item (no database); refusals stop here."""
+    item = Item(req=req, outcome=_item_outcome(req, batch))
+    if not isinstance(raw, dict):
+        item.refuse(IntakeError(errors.ITEM_NOT_OBJECT))
+        return item
+    outcome, entry = item.outcome, batch.entry
+    try:
+        fields = _prepare(req, outcome, item.soft)
+        values = _read_fields(fields, outcome, item.soft, specs)
+    except IntakeError as exc:
+        item.refuse(exc)
+        return item
+    assert outcome.campaign is not None
+    identity = identity_of(values)
+    item.values, item.id_hash = values, identity_hash(identity)
+    # No identity: the item's own request id and index seed the bucket.
+    seed = identity or f"{req.request_id}:{req.batch_index}"
+    scrubbed = is_scrubbed(seed, entry.scrub_rate if entry else 0)
+    outcome.status = IntakeStatus.SCRUBBED if scrubbed else IntakeStatus.ACCEPTED
+    outcome.http_status = 200
+    item.price = entry.cost if entry else Decimal("0")
+    if not scrubbed:
+        outcome.cost, outcome.revenue = item.price, outcome.campaign.revenue
+    outcome.errors = dict(item.soft)
+    return item
+
+
+def _caps_by_utm(batch: IntakeOutcome, items: list[Item]) -> None:
+    """Each item's caps, one query per distinct utm_source (usually one for the batch)."""
+    assert batch.source is not None and batch.campaign is not None
+    found: dict[str, list[Cap]] = {}
+    for item in items:
+        utm = str((item.values or {}).get("utm_source") or "")
+        if utm not in found:
+            found[utm] = caps_applicable(
+                campaign_id=batch.campaign.pk, source_id=batch.source.pk, utm_source=utm
+            )
+        item.caps = found[utm]
+
+
+def _duplicates_seen(batch: IntakeOutcome, items: list[Item]) -> tuple[set[str], timedelta | None]:
+    """Identities of the batch already kept within the window, under their advisory locks (the
+    single post's `duplicate_check_locked`, for all of them at once, in key order)."""
+    entry = batch.entry
+    window = entry.duplicate_window if entry else None
+    hashes = sorted({i.id_hash for i in items if i.id_hash})
+    if entry is None or not window or not hashes:
+        return set(), window
+    if connection.vendor == "postgresql":
+        keys = sorted(
+            int.from_bytes(
+                hashlib.sha256(f"dup:{entry.source_id}:{entry.campaign_id}:{h}".encode()).digest()[
+                    :8
+                ],
+                "big",
+                signed=True,
+            )
+            for h in hashes
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_advisory_xact_lock(k)) FROM "
+                "(SELECT k FROM unnest(%s::bigint[]) AS k ORDER BY k) AS keys",
+                [keys],
+            )
+    at = items[0].req.received_at
+    seen = Contact.objects.filter(
+        source_id=entry.source_id,
+        campaign_id=entry.campaign_id,
+        identity_hash__in=hashes,
+        created_at__gte=at - window,
+    ).values_list("identity_hash", flat=True)
+    return set(seen), window
+
+
+def _decide(item: Item, bc: BatchCaps, seen: set[str], window: timedelta | None) -> None:
+    """The single post's order: duplicate, then caps (peek for test and scrubbed items)."""
+    outcome = item.outcome
+    if window and item.id_hash and item.id_hash in seen:
+        message = errors.DUPLICATE.message.format(window=humanize_window(window))
+        item.refuse(IntakeError(errors.DUPLICATE, message=message))
+        return
+    if item.caps:
+        taking = outcome.status == IntakeStatus.ACCEPTED and not outcome.test
+        cost = outcome.cost if taking and outcome.cost is not None else item.price
+        states = bc.states(item.caps, cost)
+        if any(s.hit for s in states):
+            caps_report(outcome, states)
+            item.refuse(limited_error(states))
+            return
+        if taking:
+            bc.take(states)
+        caps_report(outcome, states)
+    if not outcome.test and item.id_hash:
+        seen.add(item.id_hash)
+
+
+def _store(batch: IntakeOutcome, items: list[Item], bc: BatchCaps, persons: PersonsBatch) -> None:
+    assert batch.source is not None and batch.campaign is not None
+    kept = [i for i in items if i.live and not i.outcome.test]
+    for item in kept:
+        assert item.values is not None
+        item.contact = _contact_build(item.outcome, item.values, item.id_hash, item.req)
+    Contact.objects.bulk_create([i.contact for i in kept if i.contact is not None])
+    at = items[0].req.received_at
+    money = []
+    subscribing: list[tuple[int, PersonData]] = []
+    for item in kept:
+        contact = item.contact
+        assert contact is not None
+        item.outcome.contact_id = contact.pk
+        if contact.status == IntakeStatus.ACCEPTED:
+            outcome = item.outcome
+            assert outcome.cost is not None and outcome.revenue is not None
+            money.append(
+                (
+                    contact.pk,
+                    contact.source_id,
+                    contact.campaign_id,
+                    contact.utm_source,
+                    outcome.cost,
+                    outcome.revenue,
+                )
+            )
+        subscribing.append(
+            (
+                contact.pk,
+                PersonData.from_contact_values(
+                    {
+                        "mobile": contact.mobile,
+                        "phone": contact.phone,
+                        "email": contact.email,
+                        "firstname": contact.firstname,
+                        "lastname": contact.lastname,
+                    }
+                ),
+            )
+        )
+    ledger_record_intakes(money, at=at)
+    if subscribing:
+        persons.subscribe(
+            subscribing, campaign_id=batch.campaign.pk, source_id=batch.source.pk, at=at
+        )
+    bc.flush()
+
+
+def intake_batch_items(*, batch: IntakeOutcome, items: list[Item]) -> None:
+    """Decide and store the read items in order; one event each (call inside a transaction)."""
+    assert batch.campaign is not None
+    live = [i for i in items if i.live]
+    if live:
+        _caps_by_utm(batch, live)
+        seen, window = _duplicates_seen(batch, live)
+        people = [
+            PersonData.from_contact_values(i.values or {}) for i in live if not i.outcome.test
+        ]
+        # Lock order as a single post: duplicates, then persons, then caps.
+        persons = PersonsBatch(people)
+        union = {cap.pk: cap for i in live for cap in i.caps}
+        bc = BatchCaps(
+            list(union.values()), at=live[0].req.received_at, timezone=batch.campaign.timezone
+        )
+        for item in live:
+            _decide(item, bc, seen, window)
+        _store(batch, items, bc, persons)
+    events = IntakeEvent.objects.bulk_create([event_build(i.req, i.outcome) for i in items])
+    for item, event in zip(items, events, strict=True):
+        item.outcome.event_id = event.pk
+
+
+def items_store(*, batch: IntakeOutcome, items: list[Item]) -> list[IntakeOutcome]:
+    with transaction.atomic():
+        intake_batch_items(batch=batch, items=items)
+    return [i.outcome for i in items]
