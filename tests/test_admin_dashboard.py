@@ -3,11 +3,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 
 from tests.factories import IntakeEventFactory, SourceCampaignFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def noon():
+    """Mid-day, so "today" and the last days' buckets cannot change under the test."""
+    with time_machine.travel("2026-03-10 12:00:00+00:00"):
+        yield
 
 
 def test_the_dashboard_shows_todays_totals_and_four_charts(marketer_client):

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from ingest.models import IntakeEvent, IntakeStatHour
+from ingest.models import IntakeEvent, IntakeStatHour, IntakeStatRollup
+from ingest.selectors import StatsRange, intake_totals, local_midnight
 from sources.models import SourceCampaign
 
 pytestmark = pytest.mark.django_db
@@ -22,5 +25,10 @@ def test_it_fills_the_log_with_a_mix_of_statuses_and_rebuilds_the_rollup():
     assert {"accepted", "invalid", "duplicate"} <= statuses
     accepted = IntakeEvent.objects.filter(status="accepted")
     assert not accepted.filter(cost__isnull=True).exists()
-    assert sum(IntakeStatHour.objects.values_list("events", flat=True)) == 200
+    watermark = IntakeStatRollup.objects.get().rolled_until
+    assert watermark is not None
+    rolled_up = IntakeEvent.objects.filter(created_at__lt=watermark).count()
+    assert sum(IntakeStatHour.objects.values_list("events", flat=True)) == rolled_up > 0
+    week = StatsRange(start=local_midnight() - timedelta(days=7), end=timezone.now())
+    assert intake_totals(week).total == 200
     assert "Inserted 200 intake events over 3 days." in out.getvalue()

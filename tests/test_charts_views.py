@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.contrib.staticfiles import finders
 from django.utils import timezone
@@ -12,6 +13,14 @@ from sources.models import SourceCampaign
 from tests.factories import IntakeEventFactory, SourceCampaignFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def noon():
+    """Mid-day, so "today" and the last days' buckets cannot change under the test."""
+    with time_machine.travel("2026-03-10 12:00:00+00:00"):
+        yield
+
 
 URL = "/admin/charts/intake/"
 

@@ -18,10 +18,6 @@ from django.db import connection
 
 from tests.integration.processes import RedisProcess, WorkerProcess, celery_publishing_to
 
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-# ordinary blocking calls between browser steps, which Django would otherwise refuse.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -51,9 +47,12 @@ def chromium() -> str:
 
 
 @pytest.fixture
-def page(chromium: str) -> Iterator[Any]:
+def page(chromium: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # ordinary blocking calls between browser steps, which Django would otherwise refuse.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
@@ -80,10 +79,15 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def import_worker(tmp_path: Path, transactional_db: None) -> Iterator[WorkerProcess]:
+def import_worker(
+    tmp_path: Path, transactional_db: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[WorkerProcess]:
     """A real Celery worker on a private Redis, reading the test database; this process
     (and the live server's thread) publish to that Redis meanwhile."""
     redis = RedisProcess(tmp_path).start()
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration (make test
+    # sets it), so the variable has to point at this Redis too.
+    monkeypatch.setenv("CELERY_BROKER_URL", redis.url)
     env = {
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": redis.url,
