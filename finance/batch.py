@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from finance.capstate import CapState, cap_state_build, state_fill
+from finance.capstate import CapState, cap_amount, cap_state_build, state_fill
 from finance.models import Cap, LedgerEntry, LedgerKind
 from finance.selectors import counter_rows
 from finance.services import _counters_add
@@ -32,7 +32,8 @@ class BatchCaps:
             for pk, cap in self.caps.items()
         }
         self.used: dict[int, Decimal] = {}
-        self.buckets: dict[int, list[tuple[datetime, Decimal]]] = {}
+        # Counter rows by window key: what the window held, plus what the batch admitted.
+        self.buckets: dict[int, dict[datetime, Decimal]] = {}
         self.added: dict[int, Decimal] = dict.fromkeys(self.caps, ZERO)
         if self.caps:
             self._lock_and_read()
@@ -56,27 +57,41 @@ class BatchCaps:
         rows = counter_rows(list(self._base.values()))
         for pk, base in self._base.items():
             filled = state_fill(replace(base, buckets=[]), rows.get(pk, []))
-            self.used[pk], self.buckets[pk] = filled.used, list(filled.buckets)
+            self.used[pk] = filled.used
+            self.buckets[pk] = {}
+            for key, used in filled.buckets:
+                self.buckets[pk][key] = self.buckets[pk].get(key, ZERO) + used
 
-    def states(self, caps: list[Cap], cost: Decimal) -> list[CapState]:
-        """This contact's view of its caps right now (after the batch's earlier admissions)."""
+    def states(self, caps: list[Cap], cost: Decimal, *, detail: bool = False) -> list[CapState]:
+        """This contact's view of its caps right now (after the batch's earlier admissions).
+
+        The buckets (only needed to say when a full cap frees a slot, or in verbose answers)
+        are filled when a cap is hit or `detail` asks for them: copying them for every item
+        would make a batch quadratic."""
         states = []
         for cap in caps:
-            state = cap_state_build(cap, at=self.at, cost=cost, timezone=self.timezone)
-            state.used, state.buckets = self.used[cap.pk], list(self.buckets[cap.pk])
+            # Every item of a batch arrives at the same instant: one window per cap.
+            state = replace(
+                self._base[cap.pk], amount=cap_amount(cap, cost), used=self.used[cap.pk], buckets=[]
+            )
             state.hit = not state.fits
             states.append(state)
+        if detail or any(s.hit for s in states):
+            for state in states:
+                state.buckets = sorted(self.buckets[state.cap.pk].items())
         return states
 
     def take(self, states: list[CapState]) -> None:
         """Admit the contact these states describe (every one of them fits)."""
         for state in states:
-            pk = state.cap.pk
+            pk, key = state.cap.pk, state.window.key
             self.used[pk] += state.amount
             self.added[pk] += state.amount
-            self.buckets[pk].append((state.window.key, state.amount))
+            self.buckets[pk][key] = self.buckets[pk].get(key, ZERO) + state.amount
             state.used += state.amount
-            state.buckets.append((state.window.key, state.amount))
+        if states and states[0].buckets:
+            for state in states:
+                state.buckets = sorted(self.buckets[state.cap.pk].items())
 
     def flush(self) -> None:
         """Write what the batch admitted: one conditional upsert for all its caps."""

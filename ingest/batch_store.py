@@ -153,13 +153,14 @@ def _duplicates_seen(batch: IntakeOutcome, items: list[Item]) -> tuple[set[str],
                 [keys],
             )
     at = items[0].req.received_at
-    seen = Contact.objects.filter(
-        source_id=entry.source_id,
-        campaign_id=entry.campaign_id,
-        identity_hash__in=hashes,
-        created_at__gte=at - window,
-    ).values_list("identity_hash", flat=True)
-    return set(seen), window
+    with connection.cursor() as cursor:
+        # An array, not an IN list: a thousand parameters cost more to build than to run.
+        cursor.execute(
+            "SELECT DISTINCT identity_hash FROM ingest_contact WHERE source_id = %s "
+            "AND campaign_id = %s AND identity_hash = ANY(%s) AND created_at >= %s",
+            [entry.source_id, entry.campaign_id, hashes, at - window],
+        )
+        return {row[0] for row in cursor.fetchall()}, window
 
 
 def _decide(item: Item, bc: BatchCaps, seen: set[str], window: timedelta | None) -> None:
@@ -172,14 +173,17 @@ def _decide(item: Item, bc: BatchCaps, seen: set[str], window: timedelta | None)
     if item.caps:
         taking = outcome.status == IntakeStatus.ACCEPTED and not outcome.test
         cost = outcome.cost if taking and outcome.cost is not None else item.price
-        states = bc.states(item.caps, cost)
+        # Verbose answers show the caps; the RateLimit headers have no place in a batch.
+        states = bc.states(item.caps, cost, detail=outcome.verbose)
         if any(s.hit for s in states):
-            caps_report(outcome, states)
+            if outcome.verbose:
+                caps_report(outcome, states)
             item.refuse(limited_error(states))
             return
         if taking:
             bc.take(states)
-        caps_report(outcome, states)
+        if outcome.verbose:
+            caps_report(outcome, states)
     if not outcome.test and item.id_hash:
         seen.add(item.id_hash)
 

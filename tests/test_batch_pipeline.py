@@ -4,11 +4,13 @@ subscriptions and callbacks, as the same contacts posted one after another would
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from finance.models import CapCounter, LedgerEntry
 from ingest.models import Contact, IntakeEvent
@@ -134,3 +136,27 @@ def test_a_test_batch_checks_caps_and_duplicates_but_stores_nothing():
     assert [r["statusCode"] for r in body["results"]] == [409, 429]
     assert Contact.objects.count() == 1
     assert IntakeEvent.objects.filter(is_test=True).count() == 2
+
+
+def test_a_person_who_opted_out_is_subscribed_again():
+    entry = make_entry()
+    person = Person.objects.create(email="back@example.com")
+    old = Subscription.objects.create(
+        person=person,
+        campaign=entry.campaign,
+        opt_in_date=timezone.now() - timedelta(days=9),
+        opt_out_date=timezone.now() - timedelta(days=3),
+        opt_out_reason="user_opt_out",
+    )
+
+    post(
+        entry, [{"email": "back@example.com"}, {"email": "back@example.com", "phone": "7272870426"}]
+    )
+
+    old.refresh_from_db()
+    assert old.is_active
+    assert old.acquisition_source_id == entry.source_id
+    assert Subscription.objects.count() == 1
+    # The phone makes the second item another identity: kept, and the person learns the phone.
+    person.refresh_from_db()
+    assert person.mobile_phone == "+17272870426"
