@@ -118,6 +118,8 @@ def _figures():
         money_by_bucket(THREE_DAYS).datasets,
         intake_totals(THREE_DAYS),
         intake_by_status(StatsRange(start=at(1), end=at(2), bucket="hour")).datasets,
+        # Ends inside an hour that is rolled up: that hour comes from the log.
+        intake_totals(StatsRange(start=at(0), end=at(0, 5.6))),
     )
 
 
@@ -134,6 +136,7 @@ def test_the_hourly_rollup_and_the_raw_log_give_the_same_figures(entries):
 
     assert IntakeStatHour.objects.exists()
     assert _figures() == raw
+    assert raw[-1].total == 5
 
 
 def test_the_rollup_adds_each_event_once_however_often_it_runs(entries):

@@ -114,10 +114,16 @@ def _split(r: StatsRange) -> datetime:
     starts at a local midnight, which is one in any whole-hour timezone), up to the watermark.
     """
     watermark = rolled_until()
-    aligned = r.start == r.start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    if watermark is None or not aligned:
+    if watermark is None or r.start != _utc_hour(r.start):
         return r.start
-    return min(max(watermark, r.start), r.end)
+    if watermark < r.end:
+        return max(watermark, r.start)  # the newest hour's rows stop at the watermark
+    # The range ends before the watermark: whole hours only (a row runs to its hour's end).
+    return max(_utc_hour(r.end), r.start)
+
+
+def _utc_hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def _narrow(qs: QuerySet[Any], r: StatsRange, status: str | None) -> QuerySet[Any]:
