@@ -84,6 +84,7 @@ def test_the_management_api_is_under_v1_and_needs_auth(schema):
         "ledger-entries",
         "callback-endpoints",
         "deliveries",
+        "imports",
     ],
 )
 def test_every_list_filters_by_date_orders_and_pages(schema, resource):
