@@ -94,7 +94,7 @@ def test_it_answers_401_for_a_bad_token(entry, post_contact):
 
 
 def test_it_answers_410_when_the_campaign_is_not_whitelisted(entry, post_contact, client):
-    other = CampaignFactory()
+    other = CampaignFactory.create()
     source = entry.source
     response = client.post(
         f"/source/{source.pk}/campaign/{other.pk}/contact",
@@ -126,7 +126,7 @@ def test_it_checks_the_whitelist_before_the_campaign_exists(entry, client):
 
 
 def test_it_answers_410_for_an_unknown_campaign_posted_by_an_internal_source(client, db):
-    source = SourceFactory(internal=True)
+    source = SourceFactory.create(internal=True)
     response = client.post(
         f"/source/{source.pk}/campaign/999999",
         CONTACT,
@@ -152,8 +152,8 @@ def test_it_answers_410_for_a_campaign_outside_its_window(entry, post_contact):
 
 
 def test_an_internal_source_posts_into_any_published_campaign(client, db):
-    source = SourceFactory(internal=True)
-    campaign = CampaignFactory()
+    source = SourceFactory.create(internal=True)
+    campaign = CampaignFactory.create()
     response = client.post(
         f"/source/{source.pk}/campaign/{campaign.pk}",
         CONTACT,
@@ -165,8 +165,8 @@ def test_an_internal_source_posts_into_any_published_campaign(client, db):
 
 
 def test_an_internal_source_still_respects_the_campaign_publish_state(client, db):
-    source = SourceFactory(internal=True)
-    campaign = CampaignFactory(is_published=False)
+    source = SourceFactory.create(internal=True)
+    campaign = CampaignFactory.create(is_published=False)
     response = client.post(
         f"/source/{source.pk}/campaign/{campaign.pk}",
         CONTACT,
@@ -178,7 +178,7 @@ def test_an_internal_source_still_respects_the_campaign_publish_state(client, db
 
 
 def test_an_internal_source_with_an_entry_uses_its_price(client, db):
-    entry = SourceCampaignFactory(source=SourceFactory(internal=True))
+    entry = SourceCampaignFactory.create(source=SourceFactory.create(internal=True))
     response = client.post(
         f"/source/{entry.source_id}/campaign/{entry.campaign_id}",
         CONTACT,
