@@ -5,6 +5,7 @@ Needs Django set up (bench/run.py does it with the bench environment first).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -69,7 +70,10 @@ def seed(*, callback_url: str) -> BenchTarget:
         campaign=campaign,
         defaults={"cost": Decimal("2.50"), "scrub_rate": SCRUB_RATE, "is_active": True},
     )
-    if not Cap.objects.filter(campaign=campaign).exists():
+    if os.environ.get("BENCH_CAPS", "1") == "0":
+        # For comparison only (docs/benchmarks.md): the same pipeline without its two caps.
+        Cap.objects.filter(campaign=campaign).delete()
+    elif not Cap.objects.filter(campaign=campaign).exists():
         # One per entry (this source) by count, one for the whole campaign by money.
         cap_save(cap=Cap(campaign=campaign, source=source, limit=Decimal(10**8), duration="day"))
         cap_save(
