@@ -159,7 +159,7 @@ class PersonsBatch:
         if not created:
             return
         # The candidates are locked, but a concurrent intake may have just created a person
-        # with one of these mobile phones: then the whole batch fails (and answers 503) rather
+        # with one of these mobile phones: then the whole batch fails (500, nothing stored) rather
         # than merging wrongly; the client retries it and the retry merges.
         Person.objects.bulk_create(created)
 
