@@ -7,9 +7,23 @@ wiring: it may import the apps' admin views (lazily, once URLs are built).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
+from django.db import models
 from django.urls import URLPattern, URLResolver
+
+# A URL typed without a scheme is https (Django 6's default, chosen now: callbacks carry PII).
+HTTPS_URL_FIELDS: dict[type[models.Field], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
+
+
+def https_formfield(db_field: models.Field, **kwargs: Any) -> Any:
+    """A ModelForm's `Meta.formfield_callback` with the same https default."""
+    kwargs = {**HTTPS_URL_FIELDS.get(type(db_field), {}), **kwargs}
+    return db_field.formfield(**kwargs)
 
 
 class ContactSourceAdminSite(admin.AdminSite):

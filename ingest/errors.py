@@ -5,6 +5,7 @@ The partner docs page renders this table, so the page cannot drift from the code
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 
 from ingest.models import IntakeStatus
@@ -19,6 +20,14 @@ class IntakeRefusal:
     message: str
 
 
+def _plain(template: str) -> str:
+    """A message with no placeholders is still a format string (`{{` for a brace, as the docs
+    page renders every message with vformat): unescape it for the answer."""
+    if any(name is not None for _, name, _, _ in string.Formatter().parse(template)):
+        return template
+    return template.format()
+
+
 class IntakeError(Exception):
     """Stops the pipeline with a refusal; `errors` adds per-field detail (422)."""
 
@@ -31,7 +40,7 @@ class IntakeError(Exception):
         headers: dict[str, str] | None = None,
     ) -> None:
         self.refusal = refusal
-        self.message = message or refusal.message
+        self.message = message or _plain(refusal.message)
         self.errors = errors if errors is not None else {refusal.key: self.message}
         self.headers = headers or {}
         super().__init__(self.message)

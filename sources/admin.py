@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from contactsource.admin_site import HTTPS_URL_FIELDS
 from contactsource.tokens import token_generate, token_hash
 from ingest.selectors import Totals, source_today_totals
 from sources.admin_views import rotate_token_view, token_page
@@ -95,6 +96,7 @@ class SourceChangeInline(admin.TabularInline):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = (
         "id",
         "name",

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 
+from contactsource.admin_site import HTTPS_URL_FIELDS, https_formfield
 from subscriptions.models import (
     CallbackDelivery,
     CallbackEndpoint,
@@ -106,6 +107,7 @@ class CallbackEndpointForm(forms.ModelForm):
 
     class Meta:
         model = CallbackEndpoint
+        formfield_callback = https_formfield
         fields = (
             "name",
             "url",
@@ -141,6 +143,7 @@ class EndpointStateFilter(admin.SimpleListFilter):
 
 @admin.register(CallbackEndpoint)
 class CallbackEndpointAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     form = CallbackEndpointForm
     list_display = ("name", "url", "state", "consecutive_failures", "is_primary", "campaign_list")
     list_filter = (EndpointStateFilter, "is_primary", "campaigns")

@@ -112,7 +112,9 @@ def test_it_answers_400_to_json_that_is_not_an_object(entry, client: Client):
         headers={"token": entry.source.token},
     )
     assert response.status_code == 400
-    assert "must be an object" in response.json()["errors"]["400"]
+    message = response.json()["errors"]["400"]
+    assert "must be an object" in message
+    assert '{"email": "…"}' in message and "{{" not in message
 
 
 def test_it_answers_400_to_json_that_is_not_utf8(entry, client: Client):

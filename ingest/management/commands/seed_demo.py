@@ -100,6 +100,7 @@ class Command(BaseCommand):
                     f"  Admin:    {base}/admin/   user: {DEMO_USER}   password: {DEMO_PASSWORD}",
                     f"  Source {source.pk} ({source.name}), "
                     f"campaign {campaign.pk} ({campaign.name})",
+                    f"  Partner docs: {base}/source/{source.pk}   (the token is in the curl line)",
                     "  Post a contact (the same line again answers 409 duplicate):",
                     "",
                     f"    {curl}",
