@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
+from contactsource.bulk import bulk_insert
 from finance.capstate import CapState, cap_amount, cap_state_build, state_fill
 from finance.models import Cap, LedgerEntry, LedgerKind
 from finance.selectors import counter_rows
@@ -123,4 +124,4 @@ def ledger_record_intakes(
         entries.append(LedgerEntry(kind=LedgerKind.COST, amount=cost, **common))
         entries.append(LedgerEntry(kind=LedgerKind.REVENUE, amount=revenue, **common))
     if entries:
-        LedgerEntry.objects.bulk_create(entries)
+        bulk_insert(LedgerEntry, entries)

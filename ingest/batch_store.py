@@ -26,6 +26,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from campaigns.fields import FieldSpec
+from contactsource.bulk import bulk_insert
 from finance.batch import BatchCaps, ledger_record_intakes
 from finance.models import Cap
 from finance.selectors import caps_applicable
@@ -194,7 +195,7 @@ def _store(batch: IntakeOutcome, items: list[Item], bc: BatchCaps, persons: Pers
     for item in kept:
         assert item.values is not None
         item.contact = _contact_build(item.outcome, item.values, item.id_hash, item.req)
-    Contact.objects.bulk_create([i.contact for i in kept if i.contact is not None])
+    bulk_insert(Contact, [i.contact for i in kept if i.contact is not None])
     at = items[0].req.received_at
     money = []
     subscribing: list[tuple[int, PersonData]] = []
@@ -256,7 +257,7 @@ def intake_batch_items(*, batch: IntakeOutcome, items: list[Item]) -> None:
         for item in live:
             _decide(item, bc, seen, window)
         _store(batch, items, bc, persons)
-    events = IntakeEvent.objects.bulk_create([event_build(i.req, i.outcome) for i in items])
+    events = bulk_insert(IntakeEvent, [event_build(i.req, i.outcome) for i in items])
     for item, event in zip(items, events, strict=True):
         item.outcome.event_id = event.pk
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from campaigns.fields import FieldSpec, field_specs_for
 from campaigns.models import Campaign
+from contactsource.bulk import bulk_insert
 from ingest import errors
 from ingest.admission import duplicate_check_locked, humanize_window
 from ingest.csvfile import CsvFileError, CsvRecord, csv_inspect, csv_records
@@ -226,14 +227,14 @@ def _accept_or_duplicate(chunk: _Chunk, rows: list[_ValidRow]) -> None:
 
 def _write(chunk: _Chunk) -> None:
     """Contacts, their money and subscriptions (as an accepted intake), events, problems."""
-    contacts = Contact.objects.bulk_create([contact for _req, _out, contact in chunk.accepted])
+    contacts = bulk_insert(Contact, [contact for _req, _out, contact in chunk.accepted])
     events = []
     for (req, outcome, _contact), contact in zip(chunk.accepted, contacts, strict=True):
         outcome.contact_id = contact.pk
         _ledger_record(req, outcome, contact)
         _subscribe(req, contact, None)
         events.append(event_build(req, outcome))
-    IntakeEvent.objects.bulk_create(events)
+    bulk_insert(IntakeEvent, events)
     by_row = {
         req.batch_index: contact
         for (req, _out, _con), contact in zip(chunk.accepted, contacts, strict=True)

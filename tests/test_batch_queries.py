@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from contactsource.bulk import COPY_MIN_ROWS
 from ingest.models import Contact
 from subscriptions.models import CallbackDelivery
 from tests.factories import (
@@ -25,6 +26,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # rolling cap's lock (1) and counters (1), then one INSERT each for contacts, ledger, persons,
 # subscriptions, deliveries (after the endpoints' lookup), counters and events, COMMIT.
 QUERIES_PER_BATCH = 18
+# From COPY_MIN_ROWS rows up, those tables but the counters (six) are written with COPY
+# (contactsource/bulk.py): its ids from the sequence first, then the COPY (logged as a query).
+QUERIES_PER_LARGE_BATCH = QUERIES_PER_BATCH + 6
 
 
 def post_batch(entry, contacts):
@@ -55,12 +59,15 @@ def test_a_batch_costs_the_same_statements_whatever_its_size():
     CallbackEndpointFactory()
 
     one = post_batch(entry, contacts(0, 1))
-    forty = post_batch(entry, contacts(1, 40))
+    forty = post_batch(entry, contacts(1, COPY_MIN_ROWS * 2))
+    more = post_batch(entry, contacts(1000, COPY_MIN_ROWS * 8))
 
-    assert Contact.objects.count() == 41
-    assert CallbackDelivery.objects.count() == 41
+    assert Contact.objects.count() == 1 + COPY_MIN_ROWS * 10
+    assert CallbackDelivery.objects.count() == 1 + COPY_MIN_ROWS * 10
     assert len(one) == QUERIES_PER_BATCH, "\n".join(one)
-    assert len(forty) == QUERIES_PER_BATCH, "\n".join(forty)
+    assert len(forty) == QUERIES_PER_LARGE_BATCH, "\n".join(forty)
+    assert len(more) == QUERIES_PER_LARGE_BATCH, "\n".join(more)
+    assert sum(sql.startswith("COPY ") for sql in more) == 6
 
 
 def test_the_campaign_fields_are_loaded_once_per_batch():

@@ -16,6 +16,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from contactsource.bulk import bulk_insert
 from subscriptions.models import CallbackDelivery, EventType, Person, Subscription
 from subscriptions.payloads import subscription_payload
 from subscriptions.selectors import endpoints_for, person_pick
@@ -138,7 +139,7 @@ class PersonsBatch:
                 subscription.contact_id = cid
                 reopened.append(subscription)
             subscriptions.append(subscription)
-        Subscription.objects.bulk_create(new_rows)
+        bulk_insert(Subscription, new_rows)
         if reopened:
             Subscription.objects.bulk_update(
                 reopened,
@@ -161,7 +162,7 @@ class PersonsBatch:
         # The candidates are locked, but a concurrent intake may have just created a person
         # with one of these mobile phones: then the whole batch fails (500, nothing stored) rather
         # than merging wrongly; the client retries it and the retry merges.
-        Person.objects.bulk_create(created)
+        bulk_insert(Person, created)
 
     @staticmethod
     def _outbox(
@@ -195,7 +196,7 @@ class PersonsBatch:
                 )
                 for endpoint in endpoints
             )
-        CallbackDelivery.objects.bulk_create(rows)
+        bulk_insert(CallbackDelivery, rows)
         transaction.on_commit(partial(deliveries_enqueue, [row.pk for row in rows]))
 
 

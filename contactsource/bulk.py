@@ -1,0 +1,67 @@
+"""Insert many model rows fast: PostgreSQL's COPY, with the ids drawn from the sequence first.
+
+Django's `bulk_create` on PostgreSQL sends one array per column (`INSERT … SELECT * FROM
+UNNEST(…)`), and psycopg writes text arrays in Python, escaping every element: for the batch
+intake's thousand contacts and events that was a quarter of the request. COPY streams the rows
+through psycopg's C row writer instead. Ids come from the table's own sequence in one statement,
+so every object has its `pk` afterwards, as with `bulk_create`.
+
+Same contract as `bulk_create(objs)` for plain rows: `pre_save(add=True)` runs (auto_now_add),
+values are prepared by each field (`get_db_prep_save`), objects end up saved. Not for models with
+database defaults or multi-table inheritance. Other databases (the SQLite of `make run`) take
+`bulk_create`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from django.db import connection, models
+from django.db.models.fields import AutoFieldMixin
+
+M = TypeVar("M", bound=models.Model)
+
+# Below this, an INSERT costs less than the extra sequence round trip.
+COPY_MIN_ROWS = 20
+
+
+def bulk_insert(model: type[M], objs: Sequence[M]) -> Sequence[M]:
+    """Insert `objs` (unsaved instances of `model`) and set their primary keys."""
+    if connection.vendor != "postgresql" or len(objs) < COPY_MIN_ROWS:
+        return model._default_manager.bulk_create(objs)
+    opts = model._meta
+    pk = opts.pk
+    assert pk is not None and isinstance(pk, AutoFieldMixin), model
+    fields = list(opts.concrete_fields)
+    table = connection.ops.quote_name(opts.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [opts.db_table, pk.column, len(objs)],
+        )
+        for obj, (new_id,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = new_id
+        rows = [_row(obj, fields) for obj in objs]
+        raw: Any = cursor.cursor  # psycopg's own cursor, under Django's wrapper
+        sql = f"COPY {table} ({columns}) FROM STDIN"
+        started = time.monotonic()
+        # Django's wrapper maps psycopg's errors (a unique violation is an IntegrityError).
+        with connection.wrap_database_errors, raw.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        if connection.queries_logged:
+            # Django's debug cursor does not see COPY: log it, so query counts stay honest.
+            took = f"{time.monotonic() - started:.3f}"
+            connection.queries_log.append({"sql": f"{sql} -- {len(rows)} rows", "time": took})
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
+
+
+def _row(obj: models.Model, fields: list[models.Field]) -> list[Any]:
+    obj._prepare_related_fields_for_save(operation_name="bulk_insert")  # type: ignore[attr-defined]
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
