@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from campaigns.models import Campaign, CampaignField
+from contactsource.admin_site import ChangeSetAdmin
 from contactsource.api_changes import api_changes_tracked
 
 
@@ -17,7 +19,7 @@ class CampaignFieldInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ChangeSetAdmin):
     list_display = ("id", "name", "is_published", "revenue", "phone_region", "timezone")
     list_filter = ("is_published",)
     search_fields = ("name", "description")
@@ -30,18 +32,8 @@ class CampaignAdmin(admin.ModelAdmin):
 
     # Fields and the published flag are part of every whitelisted source's API: an edit is
     # compared before and after, and each affected source gets one change record and notice.
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        if request.method != "POST" or not (object_id or "").isdigit():
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        assert object_id is not None
-        with api_changes_tracked(campaign_ids=[int(object_id)]):
-            return super().changeform_view(request, object_id, form_url, extra_context)
+    def change_set(self, object_id: int) -> AbstractContextManager[Any]:
+        return api_changes_tracked(campaign_ids=[object_id])
 
     def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
         with api_changes_tracked(campaign_ids=[obj.pk]):

@@ -7,17 +7,39 @@ wiring: it may import the apps' admin views (lazily, once URLs are built).
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.db import models
+from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 
 # A URL typed without a scheme is https (Django 6's default, chosen now: callbacks carry PII).
 HTTPS_URL_FIELDS: dict[type[models.Field], dict[str, Any]] = {
     models.URLField: {"assume_scheme": "https"}
 }
+
+
+class ChangeSetAdmin(admin.ModelAdmin):
+    """An admin whose whole edit (the object and its inlines) is one change set for the partner
+    docs' changelog: `change_set(object_id)` brackets a POST to an existing object's form."""
+
+    def change_set(self, object_id: int) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method != "POST" or object_id is None or not object_id.isdigit():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with self.change_set(int(object_id)):
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 def https_formfield(db_field: models.Field, **kwargs: Any) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -22,6 +24,8 @@ from ingest.responses import batch_body, json_response, outcome_body
 from ingest.services import event_create, intake_contact
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def intake_request_from_http(
@@ -63,25 +67,40 @@ def _unexpected(req: IntakeRequest) -> IntakeOutcome:
     return outcome
 
 
-def run_intake(request: HttpRequest, source_id: str, campaign_id: str) -> IntakeOutcome:
-    started = time.perf_counter()
-    req = intake_request_from_http(request, source_id, campaign_id, started=started)
+def _run_guarded(
+    req: IntakeRequest,
+    parse: Callable[[], dict[str, Any]],
+    run: Callable[[IntakeRequest], T],
+    what: str,
+) -> T | IntakeOutcome:
+    """Parse the body, then run: a body refused logs its event; a database that is unreachable
+    answers 503 (nothing was stored, and no event can be written); anything else a JSON 500."""
     try:
         try:
-            req.payload = parse_payload(request, settings.INTAKE_MAX_BODY_BYTES)
+            req.payload = parse()
         except IntakeError as exc:
             outcome = _failure(req, exc)
             event_create(req, outcome)
             return outcome
-        return intake_contact(req=req)
+        return run(req)
     except (OperationalError, InterfaceError):
-        # The database is unreachable: nothing was stored, and no event can be written.
         logger.warning(
-            "intake refused: database unavailable", extra={"request_id": str(req.request_id)}
+            "%s refused: database unavailable", what, extra={"request_id": str(req.request_id)}
         )
         return _failure(req, IntakeError(errors.UNAVAILABLE, headers={"Retry-After": "5"}))
     except Exception:
         return _unexpected(req)
+
+
+def run_intake(request: HttpRequest, source_id: str, campaign_id: str) -> IntakeOutcome:
+    started = time.perf_counter()
+    req = intake_request_from_http(request, source_id, campaign_id, started=started)
+    return _run_guarded(
+        req,
+        lambda: parse_payload(request, settings.INTAKE_MAX_BODY_BYTES),
+        lambda r: intake_contact(req=r),
+        "intake",
+    )
 
 
 @csrf_exempt
@@ -115,21 +134,12 @@ def run_batch(
     req = intake_request_from_http(request, source_id, campaign_id, started=started)
     # Idempotency keys apply to single posts; batch items are de-duplicated by identity.
     req.idempotency_key = ""
-    try:
-        try:
-            req.payload = parse_batch_payload(request, settings.INTAKE_MAX_BATCH_BODY_BYTES)
-        except IntakeError as exc:
-            outcome = _failure(req, exc)
-            event_create(req, outcome)
-            return outcome
-        return intake_batch(req=req)
-    except (OperationalError, InterfaceError):
-        logger.warning(
-            "batch refused: database unavailable", extra={"request_id": str(req.request_id)}
-        )
-        return _failure(req, IntakeError(errors.UNAVAILABLE, headers={"Retry-After": "5"}))
-    except Exception:
-        return _unexpected(req)
+    return _run_guarded(
+        req,
+        lambda: parse_batch_payload(request, settings.INTAKE_MAX_BATCH_BODY_BYTES),
+        lambda r: intake_batch(req=r),
+        "batch",
+    )
 
 
 @csrf_exempt

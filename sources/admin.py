@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from contactsource.admin_site import HTTPS_URL_FIELDS
+from contactsource.admin_site import HTTPS_URL_FIELDS, ChangeSetAdmin
 from contactsource.tokens import token_generate, token_hash
 from ingest.selectors import Totals, source_today_totals
 from sources.admin_views import rotate_token_view, token_page
@@ -95,7 +96,7 @@ class SourceChangeInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ChangeSetAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = (
         "id",
@@ -147,19 +148,9 @@ class SourceAdmin(admin.ModelAdmin):
         url = reverse("ingest:docs-source", args=[obj.pk])
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        if request.method != "POST" or not (object_id or "").isdigit():
-            return super().changeform_view(request, object_id, form_url, extra_context)
+    def change_set(self, object_id: int) -> AbstractContextManager[Any]:
         # The whole edit (source and whitelist inline) is one change set: one notification.
-        assert object_id is not None
-        with source_api_changes_tracked(source_ids=[int(object_id)]):
-            return super().changeform_view(request, object_id, form_url, extra_context)
+        return source_api_changes_tracked(source_ids=[object_id])
 
     def save_model(self, request: HttpRequest, obj: Source, form: Any, change: bool) -> None:
         if not change:

@@ -21,7 +21,7 @@ from subscriptions.models import CallbackDelivery, EventType, Person, Subscripti
 from subscriptions.payloads import subscription_payload
 from subscriptions.selectors import endpoints_for, person_pick
 from subscriptions.services.outbox import deliveries_enqueue, retry_window_end
-from subscriptions.services.subscribing import PersonData
+from subscriptions.services.subscribing import PersonData, person_blanks_fill
 
 
 class PersonsBatch:
@@ -204,16 +204,7 @@ def _fill_blanks_later(person: Person, data: PersonData) -> list[str]:
     """As `_fill_blanks`, without saving (one UPDATE per person once the batch is decided);
     returns the names it filled."""
     changed: set[str] = getattr(person, "_batch_changed", set())
-    now = []
-    for name, value in (
-        ("mobile_phone", data.mobile_phone),
-        ("email", data.email),
-        ("first_name", data.first_name),
-        ("last_name", data.last_name),
-    ):
-        if value and not getattr(person, name):
-            setattr(person, name, value)
-            now.append(name)
+    now = person_blanks_fill(person, data)
     changed.update(now)
     person._batch_changed = changed  # type: ignore[attr-defined]
     return now

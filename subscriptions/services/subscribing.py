@@ -71,8 +71,9 @@ def _insert_unless_conflict(person: Person) -> bool:
     return True
 
 
-def _fill_blanks(person: Person, data: PersonData) -> None:
-    """A contact completes a person but never overwrites what is known (the CRM may own it)."""
+def person_blanks_fill(person: Person, data: PersonData) -> list[str]:
+    """A contact completes a person but never overwrites what is known (the CRM may own it).
+    Sets the blanks it can, without saving; returns their names."""
     changed = []
     for name, value in (
         ("mobile_phone", data.mobile_phone),
@@ -83,6 +84,11 @@ def _fill_blanks(person: Person, data: PersonData) -> None:
         if value and not getattr(person, name):
             setattr(person, name, value)
             changed.append(name)
+    return changed
+
+
+def _fill_blanks(person: Person, data: PersonData) -> None:
+    changed = person_blanks_fill(person, data)
     if changed:
         person.save(update_fields=[*changed, "updated_at"])
 
