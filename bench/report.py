@@ -13,6 +13,8 @@ def _machine(results: dict[str, Any]) -> list[str]:
         f"Python {m['python']}, {m['wrk']}",
         f"- Load average at start {m['load_average_at_start']}, at end "
         f"{m.get('load_average_at_end', '?')}",
+        f"- CPU speed (a fixed Python loop, ms; lower is faster) at start "
+        f"{m.get('cpu_speed_ms_at_start', '?')}, at end {m.get('cpu_speed_ms_at_end', '?')}",
         f"- Server (both sides): `{results['gunicorn']}`",
         "",
     ]

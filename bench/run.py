@@ -60,6 +60,19 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def cpu_speed_ms() -> float:
+    """A fixed pure-Python loop, timed (best of three, CPU time). The machine's speed changes
+    under us (a shared virtual machine: the same loop has taken 330 and 580 ms within the hour),
+    so each run records it at its start and end: compare runs only at similar values."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.process_time(), 0
+        for k in range(3_000_000):
+            total += k * k
+        best = min(best, time.process_time() - started)
+    return round(best * 1000, 1)
+
+
 def machine() -> dict[str, Any]:
     cpu = ""
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -76,6 +89,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "wrk": (wrk.stdout or wrk.stderr).splitlines()[0].split(" Copyright")[0],
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "cpu_speed_ms_at_start": cpu_speed_ms(),
     }
 
 
@@ -135,6 +149,7 @@ def main(argv: list[str]) -> int:
             results[step]["step_seconds"] = round(time.monotonic() - started_at, 1)
             (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
         results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        results["machine"]["cpu_speed_ms_at_end"] = cpu_speed_ms()
 
     (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
     from bench.report import markdown
