@@ -11,7 +11,8 @@ import secrets
 import socket
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
@@ -47,16 +48,21 @@ def _is_public(address: str) -> bool:
     )
 
 
-def check_target(url: str) -> None:
-    """Refuse targets inside our network unless CALLBACK_ALLOW_PRIVATE is set."""
+def check_target(url: str) -> str | None:
+    """Refuse targets inside our network unless CALLBACK_ALLOW_PRIVATE is set.
+
+    Returns the checked address the request must go to, so that a name cannot resolve to a
+    public address for the check and to a private one for the connection (DNS rebinding);
+    None when private targets are allowed (the HTTP client resolves the name itself).
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeTargetError("Only absolute http and https URLs can be called.")
     if settings.CALLBACK_ALLOW_PRIVATE:
-        return
+        return None
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror:
+    except (socket.gaierror, UnicodeError):
         raise UnsafeTargetError(f"The host {parts.hostname} does not resolve.") from None
     for info in infos:
         if not _is_public(str(info[4][0])):
@@ -64,6 +70,22 @@ def check_target(url: str) -> None:
                 f"The host {parts.hostname} resolves to a private or loopback address; "
                 "set CALLBACK_ALLOW_PRIVATE=true to allow it."
             )
+    return str(infos[0][4][0])
+
+
+def pinned_request(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The URL to connect to, extra headers and httpx extensions for a checked address: the
+    address in the URL, the name in the Host header and in TLS (SNI and the certificate check)."""
+    if address is None:
+        return url, {}, {}
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    userinfo = parts.netloc.rpartition("@")[0]
+    port = f":{parts.port}" if parts.port else ""
+    netloc = f"{userinfo}@{host}{port}" if userinfo else f"{host}{port}"
+    name = parts.hostname or ""
+    extensions: dict[str, Any] = {"sni_hostname": name} if parts.scheme == "https" else {}
+    return urlunsplit(parts._replace(netloc=netloc)), {"Host": f"{name}{port}"}, extensions
 
 
 @dataclass(frozen=True)
@@ -90,14 +112,16 @@ def signed_post(
 ) -> PostResult:
     """POST a signed JSON body once. Never raises for network trouble: the result says it."""
     try:
-        check_target(url)
+        address = check_target(url)
     except UnsafeTargetError as exc:
         return PostResult(None, str(exc))
+    url, host, extensions = pinned_request(url, address)
     all_headers = {
         "Content-Type": "application/json",
         "User-Agent": "ContactSource-Webhooks/1.0",
         **(headers or {}),
         **signature_headers(secret, msg_id, timestamp, body),
+        **host,
     }
     limits = httpx.Timeout(
         timeout or settings.CALLBACK_READ_TIMEOUT, connect=settings.CALLBACK_CONNECT_TIMEOUT
@@ -105,9 +129,17 @@ def signed_post(
     try:
         if client is None:
             with httpx.Client(follow_redirects=False, timeout=limits) as own:
-                response = own.post(url, content=body.encode(), headers=all_headers)
+                response = own.post(
+                    url, content=body.encode(), headers=all_headers, extensions=extensions
+                )
         else:
-            response = client.post(url, content=body.encode(), headers=all_headers, timeout=limits)
+            response = client.post(
+                url,
+                content=body.encode(),
+                headers=all_headers,
+                timeout=limits,
+                extensions=extensions,
+            )
     except httpx.TimeoutException:
         return PostResult(None, "timeout")
     except httpx.HTTPError as exc:

@@ -6,6 +6,7 @@ Only loopback addresses ever receive traffic here: every other private address i
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from django.test import override_settings
 
-from contactsource.webhooks import UnsafeTargetError, check_target, signed_post
+from contactsource.webhooks import UnsafeTargetError, check_target, pinned_request, signed_post
 
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # base64 of 24 bytes, test only
 
@@ -109,3 +110,90 @@ def test_it_refuses_anything_but_absolute_http_urls_even_when_private_is_allowed
 def test_it_accepts_a_public_address() -> None:
     # An IP literal: no DNS lookup, no connection, just the address check.
     check_target("https://93.184.215.14/hook")
+
+
+@pytest.fixture
+def hosts_receiver() -> Iterator[tuple[int, list[bytes], list[str]]]:
+    """A loopback HTTP server that records bodies and the Host header it was called with."""
+    received: list[bytes] = []
+    hosts: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(self.rfile.read(int(self.headers["Content-Length"])))
+            hosts.append(self.headers["Host"])
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port, received, hosts
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@override_settings(CALLBACK_ALLOW_PRIVATE=False)
+def test_the_request_goes_to_the_address_that_was_checked_not_a_second_lookup(
+    hosts_receiver: tuple[int, list[bytes], list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name answers a harmless address to the check and a private one
+    afterwards. Only loopback can receive here, so loopback stands in for the public address
+    the check approved, and an unroutable private address for the rebound one."""
+    port, received, hosts = hosts_receiver
+    real_getaddrinfo = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding(host: str, *args: object, **kwargs: object) -> list[tuple[object, ...]]:
+        if host != "crm.rebind.test":
+            return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+        lookups.append(host)
+        address = "127.0.0.1" if len(lookups) == 1 else "10.255.255.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr("contactsource.webhooks._is_public", lambda a: a == "127.0.0.1")
+
+    result = _post(f"http://crm.rebind.test:{port}/hook")
+
+    assert result.status_code == 200, result  # type: ignore[attr-defined]
+    assert received == [b'{"a": 1}']
+    assert hosts == [f"crm.rebind.test:{port}"]
+    assert lookups == ["crm.rebind.test"]  # checked once, never resolved again
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "expected", "host", "sni"),
+    [
+        (
+            "https://crm.example.com/hook?a=1",
+            "93.184.215.14",
+            "https://93.184.215.14/hook?a=1",
+            "crm.example.com",
+            "crm.example.com",
+        ),
+        (
+            "http://user:pw@crm.example.com:8080/hook",
+            "2606:2800:21f:cb07:6820:80da:af6b:8b2c",
+            "http://user:pw@[2606:2800:21f:cb07:6820:80da:af6b:8b2c]:8080/hook",
+            "crm.example.com:8080",
+            None,
+        ),
+    ],
+)
+def test_a_pinned_request_keeps_the_name_for_host_and_tls(url, address, expected, host, sni):
+    pinned, headers, extensions = pinned_request(url, address)
+
+    assert pinned == expected
+    assert headers == {"Host": host}
+    assert extensions.get("sni_hostname") == sni
+
+
+def test_nothing_is_pinned_when_private_targets_are_allowed():
+    assert pinned_request("http://crm.example.com/x", None) == ("http://crm.example.com/x", {}, {})
