@@ -38,8 +38,13 @@ def bulk_insert(model: type[M], objs: Sequence[M]) -> Sequence[M]:
     table = connection.ops.quote_name(opts.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
+        # The sequence is looked up once, not once per row (OFFSET 0 keeps the planner from
+        # pulling the lookup into the row loop): pg_get_serial_sequence reads the catalog, and a
+        # thousand calls cost more than the rows (3x the whole batch's time on a new database,
+        # whose catalog had no statistics yet).
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            "SELECT nextval(seq.id) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS id"
+            " OFFSET 0) AS seq, generate_series(1, %s)",
             [opts.db_table, pk.column, len(objs)],
         )
         for obj, (new_id,) in zip(objs, cursor.fetchall(), strict=True):
