@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
 
 import pytest
 from django.test import override_settings
@@ -150,9 +151,9 @@ def test_the_request_goes_to_the_address_that_was_checked_not_a_second_lookup(
     real_getaddrinfo = socket.getaddrinfo
     lookups: list[str] = []
 
-    def rebinding(host: str, *args: object, **kwargs: object) -> list[tuple[object, ...]]:
+    def rebinding(host: str, *args: Any, **kwargs: Any) -> list[Any]:
         if host != "crm.rebind.test":
-            return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+            return list(real_getaddrinfo(host, *args, **kwargs))
         lookups.append(host)
         address = "127.0.0.1" if len(lookups) == 1 else "10.255.255.1"
         return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
