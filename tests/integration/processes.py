@@ -156,10 +156,18 @@ def celery_publishing_to(url: str) -> Iterator[None]:
     conf: Any = app.conf  # the stubs make broker_url read-only; Celery's conf is a mapping
     reset: Any = app._after_fork  # type: ignore[attr-defined]  # drops the connection pools
     previous = conf.broker_url
+    # Celery reads CELERY_BROKER_URL from the environment before its own setting (`make test`
+    # sets it), so both must point at `url`, or publishes still go to the suite's broker.
+    previous_env = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = url
     conf.broker_url = url
     reset()  # the next publish connects to `url`
     try:
         yield
     finally:
+        if previous_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = previous_env
         conf.broker_url = previous
         reset()
