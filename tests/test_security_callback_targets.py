@@ -22,13 +22,15 @@ SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # base64 of 24 bytes, te
 
 
 @pytest.fixture
-def receiver() -> Iterator[tuple[str, list[bytes]]]:
-    """A loopback HTTP server that records what it receives."""
+def loopback() -> Iterator[tuple[int, list[bytes], list[str]]]:
+    """A loopback HTTP server that records the bodies and Host headers it receives."""
     received: list[bytes] = []
+    hosts: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             received.append(self.rfile.read(int(self.headers["Content-Length"])))
+            hosts.append(self.headers["Host"])
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -40,10 +42,16 @@ def receiver() -> Iterator[tuple[str, list[bytes]]]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}/hook", received
+        yield server.server_port, received, hosts
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def receiver(loopback: tuple[int, list[bytes], list[str]]) -> tuple[str, list[bytes]]:
+    port, received, _hosts = loopback
+    return f"http://127.0.0.1:{port}/hook", received
 
 
 def _post(url: str) -> object:
@@ -113,41 +121,14 @@ def test_it_accepts_a_public_address() -> None:
     check_target("https://93.184.215.14/hook")
 
 
-@pytest.fixture
-def hosts_receiver() -> Iterator[tuple[int, list[bytes], list[str]]]:
-    """A loopback HTTP server that records bodies and the Host header it was called with."""
-    received: list[bytes] = []
-    hosts: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            received.append(self.rfile.read(int(self.headers["Content-Length"])))
-            hosts.append(self.headers["Host"])
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port, received, hosts
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @override_settings(CALLBACK_ALLOW_PRIVATE=False)
 def test_the_request_goes_to_the_address_that_was_checked_not_a_second_lookup(
-    hosts_receiver: tuple[int, list[bytes], list[str]], monkeypatch: pytest.MonkeyPatch
+    loopback: tuple[int, list[bytes], list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """DNS rebinding: the name answers a harmless address to the check and a private one
     afterwards. Only loopback can receive here, so loopback stands in for the public address
     the check approved, and an unroutable private address for the rebound one."""
-    port, received, hosts = hosts_receiver
+    port, received, hosts = loopback
     real_getaddrinfo = socket.getaddrinfo
     lookups: list[str] = []
 
