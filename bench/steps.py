@@ -115,10 +115,9 @@ def _prefill(target: fixtures.BenchTarget, first: int) -> int:
     """Rows already in the intake's tables, as in a database that has been in use, analyzed
     before the server starts; returns the next free contact index.
 
-    A database session plans each foreign key's check once and keeps the plan: made while a
-    table is nearly empty (a sequential scan), it stays while the step fills the table, and
-    each check then reads the whole table. Starting from a few tens of thousands of rows, as any
-    live database has, keeps the plans the ones production uses (see `fixtures.Autoanalyze`).
+    Steps used to start from empty tables and measure while filling them, a state no live
+    database is in: plans made from the statistics of empty tables differ from production's
+    (docs/benchmarks.md, "Database state", says what this did and did not change).
     """
     from django.test import Client
 

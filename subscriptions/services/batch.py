@@ -201,8 +201,8 @@ class PersonsBatch:
 
 
 def _fill_blanks_later(person: Person, data: PersonData) -> list[str]:
-    """As `_fill_blanks`, without saving (one UPDATE per person once the batch is decided);
-    returns the names it filled."""
+    """`person_blanks_fill`, remembering every name filled so far for `_save_blanks` (one
+    UPDATE per person once the batch is decided); returns the names filled now."""
     changed: set[str] = getattr(person, "_batch_changed", set())
     now = person_blanks_fill(person, data)
     changed.update(now)
