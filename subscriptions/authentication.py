@@ -26,6 +26,8 @@ from subscriptions.selectors import (
 from subscriptions.services.endpoints import API_KEY_PREFIX
 
 PERSON_API_PERMISSION = "subscriptions.use_person_api"
+# A permission's name, not a secret: seeing and changing endpoints' signing secrets.
+ENDPOINT_SECRET_PERMISSION = "subscriptions.manage_endpoint_secret"  # noqa: S105
 
 
 class EndpointKeyAuthentication(BaseAuthentication):

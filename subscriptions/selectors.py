@@ -41,7 +41,9 @@ def persons_in_scope(*, scope: PersonScope) -> QuerySet[Person]:
         return Person.objects.all()
     return Person.objects.filter(
         Exists(
-            Subscription.objects.filter(person_id=OuterRef("pk"), campaign_id__in=scope.campaign_ids)
+            Subscription.objects.filter(
+                person_id=OuterRef("pk"), campaign_id__in=scope.campaign_ids
+            )
         )
     )
 
@@ -115,7 +117,9 @@ def person_subscriptions(*, person: Person, scope: PersonScope) -> QuerySet[Subs
 def person_subscription(
     *, person: Person, campaign_id: int, scope: PersonScope
 ) -> Subscription | None:
-    return subscriptions_in_scope(scope=scope).filter(person=person, campaign_id=campaign_id).first()
+    return (
+        subscriptions_in_scope(scope=scope).filter(person=person, campaign_id=campaign_id).first()
+    )
 
 
 def endpoints_for(*, campaign_id: int, event_type: str) -> list[CallbackEndpoint]:

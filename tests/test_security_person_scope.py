@@ -16,7 +16,7 @@ from campaigns.models import Campaign
 from subscriptions.models import CallbackDelivery, CallbackEndpoint, Person, Subscription
 from subscriptions.services import PersonData, contact_subscribe, endpoint_api_key_issue
 from tests.api_clients import api_client
-from tests.factories import CallbackEndpointFactory, CampaignFactory, PersonFactory, SourceFactory
+from tests.factories import CallbackEndpointFactory, CampaignFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,9 @@ MISSING = "00000000-0000-4000-8000-000000000001"
 
 def key_client(endpoint: CallbackEndpoint) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {endpoint_api_key_issue(endpoint_id=endpoint.pk)}")
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {endpoint_api_key_issue(endpoint_id=endpoint.pk)}"
+    )
     return client
 
 
