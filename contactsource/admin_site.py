@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.db import models
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 
@@ -40,6 +41,22 @@ class ChangeSetAdmin(admin.ModelAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
         with self.change_set(int(object_id)):
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+class SecretLookupsRefusedMixin(admin.ModelAdmin):
+    """Refuses changelist lookups on `secret_fields` (`?token_hash__startswith=ab` → 400).
+
+    Django allows a lookup on any local field from the URL, so a user who may see the list
+    could read a stored hash or secret one character at a time. Lookups across relations are
+    already limited by Django to `list_filter`, which names no secret.
+    """
+
+    secret_fields: tuple[str, ...] = ()
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        if lookup.split(LOOKUP_SEP)[0] in self.secret_fields:
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
 
 def https_formfield(db_field: models.Field, **kwargs: Any) -> Any:

@@ -16,19 +16,23 @@ from django.db.models import Q
 
 MARKETER_GROUP = "marketer"
 ALL = ("view", "add", "change", "delete")
+# Day-to-day work without deletes: removing a source, campaign or endpoint (and an endpoint's
+# delivery log with it) is kept to those given the delete permission (docs/admin.md).
+EDIT = ("view", "add", "change")
 
 # "app_label.model": actions. Models of an app that is not installed (yet) are skipped.
 MARKETER_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "sources.source": ALL,
+    "sources.source": EDIT,
     "sources.sourcecampaign": ALL,
     "sources.sourcechange": ("view",),
-    "campaigns.campaign": ALL,
+    "campaigns.campaign": EDIT,
     "campaigns.campaignfield": ALL,
     "finance.cap": ALL,
     "finance.ledgerentry": ("view",),
     "subscriptions.person": ("view",),
     "subscriptions.subscription": ("view",),
-    "subscriptions.callbackendpoint": ALL,
+    # Not its signing secret (manage_endpoint_secret) nor person-API keys (use_person_api).
+    "subscriptions.callbackendpoint": EDIT,
     # Replaying a dead delivery is a change to it.
     "subscriptions.callbackdelivery": ("view", "change"),
     "ingest.contact": ("view",),

@@ -13,7 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from contactsource.admin_site import HTTPS_URL_FIELDS, ChangeSetAdmin
+from contactsource.admin_site import (
+    HTTPS_URL_FIELDS,
+    ChangeSetAdmin,
+    SecretLookupsRefusedMixin,
+)
 from contactsource.tokens import token_generate, token_hash
 from ingest.selectors import Totals, source_today_totals
 from sources.admin_views import rotate_token_view, token_page
@@ -96,8 +100,9 @@ class SourceChangeInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(ChangeSetAdmin):
+class SourceAdmin(SecretLookupsRefusedMixin, ChangeSetAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
+    secret_fields = ("token_hash", "previous_token_hash", "notification_secret")
     list_display = (
         "id",
         "name",

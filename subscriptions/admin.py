@@ -10,7 +10,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 
-from contactsource.admin_site import HTTPS_URL_FIELDS, https_formfield
+from contactsource.admin_site import (
+    HTTPS_URL_FIELDS,
+    SecretLookupsRefusedMixin,
+    https_formfield,
+)
+from subscriptions.authentication import ENDPOINT_SECRET_PERMISSION, PERSON_API_PERMISSION
 from subscriptions.models import (
     CallbackDelivery,
     CallbackEndpoint,
@@ -142,8 +147,9 @@ class EndpointStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(CallbackEndpoint)
-class CallbackEndpointAdmin(admin.ModelAdmin):
+class CallbackEndpointAdmin(SecretLookupsRefusedMixin, admin.ModelAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
+    secret_fields = ("secret", "api_key_hash")
     form = CallbackEndpointForm
     list_display = ("name", "url", "state", "consecutive_failures", "is_primary", "campaign_list")
     list_filter = (EndpointStateFilter, "is_primary", "campaigns")
@@ -174,6 +180,34 @@ class CallbackEndpointAdmin(admin.ModelAdmin):
         ),
     )
     actions = ["replay_dead", "enable", "issue_api_key", "revoke_api_key"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The signing secret is shown, and editable, only with its permission (docs/admin.md):
+        without it the field is not in the form at all, so a POST cannot set it either."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm(ENDPOINT_SECRET_PERMISSION):
+            return fieldsets
+        return [
+            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "secret")})
+            for name, opts in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # With a key, the campaigns decide which persons it reaches (docs/callbacks.md).
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if (
+            obj is not None
+            and obj.api_key_hash
+            and not request.user.has_perm(PERSON_API_PERMISSION)
+        ):
+            return (*fields, "campaigns")
+        return fields
+
+    def has_person_api_permission(self, request: HttpRequest) -> bool:
+        # A key reads persons: handing one out needs the person-API permission itself.
+        return request.user.has_perms(
+            ("subscriptions.change_callbackendpoint", PERSON_API_PERMISSION)
+        )
 
     def save_model(
         self, request: HttpRequest, obj: CallbackEndpoint, form: Any, change: bool
@@ -232,7 +266,7 @@ class CallbackEndpointAdmin(admin.ModelAdmin):
             endpoint_enable(endpoint_id=pk)
         messages.success(request, f"{queryset.count()} endpoint(s) enabled.")
 
-    @admin.action(description="Issue a new person-API key (shown once)")
+    @admin.action(description="Issue a new person-API key (shown once)", permissions=["person_api"])
     def issue_api_key(self, request: HttpRequest, queryset: QuerySet[CallbackEndpoint]) -> None:
         for endpoint in queryset:
             key = endpoint_api_key_issue(endpoint_id=endpoint.pk)
@@ -242,7 +276,7 @@ class CallbackEndpointAdmin(admin.ModelAdmin):
                 "and will not be shown again. Send it as 'Authorization: Token <key>'.",
             )
 
-    @admin.action(description="Revoke the person-API key")
+    @admin.action(description="Revoke the person-API key", permissions=["person_api"])
     def revoke_api_key(self, request: HttpRequest, queryset: QuerySet[CallbackEndpoint]) -> None:
         for pk in queryset.values_list("pk", flat=True):
             endpoint_api_key_revoke(endpoint_id=pk)

@@ -18,9 +18,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from subscriptions.authentication import EndpointKeyAuthentication, PersonApiPermission
+from subscriptions.authentication import (
+    EndpointKeyAuthentication,
+    PersonApiPermission,
+    person_api_scope,
+)
 from subscriptions.models import Person, Subscription
 from subscriptions.selectors import (
+    PersonScope,
     person_get,
     person_get_by_external_id,
     person_subscription,
@@ -34,6 +39,7 @@ from subscriptions.serializers import (
 )
 from subscriptions.services import (
     PersonConflictError,
+    PersonNotInScopeError,
     person_add,
     person_update,
     subscription_opt_out,
@@ -44,6 +50,10 @@ if TYPE_CHECKING:
 
 TAG = ["persons"]
 BAD_BODY = OpenApiResponse(description="Field errors: {field: [messages]}.")
+NOT_IN_SCOPE = (
+    "No person of this key's campaigns has this mobile phone or email. Persons join through "
+    "the campaigns' intake (subscription_added tells you); then add or update them here."
+)
 
 
 class PersonApiMixin:
@@ -55,11 +65,14 @@ class PersonApiMixin:
     permission_classes: Sequence[_PermissionClass] = [PersonApiPermission]
 
 
-def _person_or_404(person_id: Any = None, external_id: str | None = None) -> Person:
+def _person_or_404(
+    scope: PersonScope, person_id: Any = None, external_id: str | None = None
+) -> Person:
+    """The person, if the caller's scope reaches them; anyone else is simply not found."""
     person = (
-        person_get_by_external_id(external_id=external_id)
+        person_get_by_external_id(external_id=external_id, scope=scope)
         if external_id is not None
-        else person_get(public_id=person_id)
+        else person_get(public_id=person_id, scope=scope)
     )
     if person is None:
         raise Http404("No person with this id.")
@@ -75,17 +88,27 @@ class PersonAddApi(PersonApiMixin, APIView):
         tags=TAG,
         operation_id="persons_add",
         request=PersonInputSerializer,
-        responses={201: PersonOutputSerializer, 200: PersonOutputSerializer, 400: BAD_BODY},
+        responses={
+            201: PersonOutputSerializer,
+            200: PersonOutputSerializer,
+            400: BAD_BODY,
+            404: OpenApiResponse(description="A scoped key: no person of its campaigns matches."),
+        },
         description="Add a person, or merge into the one with this mobile phone (then email): "
-        "201 when created, 200 when merged.",
+        "201 when created, 200 when merged. An endpoint key limited to some campaigns only "
+        "merges into their persons and creates no one: 404 when none matches.",
     )
     def post(self, request: Request) -> Response:
         serializer = PersonInputSerializer(data=request.data, require_identity=True)
         serializer.is_valid(raise_exception=True)
         try:
-            person, created = person_add(values=serializer.validated_data)
+            person, created = person_add(
+                values=serializer.validated_data, scope=person_api_scope(request)
+            )
         except PersonConflictError as exc:
             return _conflict(exc)
+        except PersonNotInScopeError:
+            raise Http404(NOT_IN_SCOPE) from None
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(PersonOutputSerializer(person).data, status=code)
 
@@ -94,7 +117,8 @@ class PersonDetailApi(PersonApiMixin, APIView):
     """By our id (`/persons/<id>/`) or the CRM's (`/persons/external/<external_id>/`)."""
 
     def _person(self, kwargs: dict[str, Any]) -> Person:
-        return _person_or_404(kwargs.get("person_id"), kwargs.get("external_id"))
+        scope = person_api_scope(self.request)
+        return _person_or_404(scope, kwargs.get("person_id"), kwargs.get("external_id"))
 
     @extend_schema(tags=TAG, summary="Get a person", responses={200: PersonOutputSerializer})
     def get(self, request: Request, **kwargs: Any) -> Response:
@@ -135,8 +159,9 @@ class PersonSubscriptionListApi(PersonApiMixin, ListAPIView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request
             return Subscription.objects.none()
-        person = _person_or_404(self.kwargs["person_id"])
-        return person_subscriptions(person=person).select_related("person")
+        scope = person_api_scope(self.request)
+        person = _person_or_404(scope, self.kwargs["person_id"])
+        return person_subscriptions(person=person, scope=scope).select_related("person")
 
     @extend_schema(tags=TAG, summary="List a person's subscriptions")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -145,8 +170,9 @@ class PersonSubscriptionListApi(PersonApiMixin, ListAPIView):
 
 class PersonSubscriptionDetailApi(PersonApiMixin, APIView):
     def _subscription(self, person_id: Any, campaign_id: int) -> Subscription:
-        person = _person_or_404(person_id)
-        subscription = person_subscription(person=person, campaign_id=campaign_id)
+        scope = person_api_scope(self.request)
+        person = _person_or_404(scope, person_id)
+        subscription = person_subscription(person=person, campaign_id=campaign_id, scope=scope)
         if subscription is None:
             raise Http404("This person has no subscription to this campaign.")
         subscription.person = person

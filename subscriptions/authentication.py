@@ -17,10 +17,17 @@ from rest_framework.request import Request
 
 from contactsource.tokens import token_hash
 from subscriptions.models import CallbackEndpoint
-from subscriptions.selectors import endpoint_for_api_key
+from subscriptions.selectors import (
+    EVERYONE,
+    PersonScope,
+    endpoint_for_api_key,
+    person_scope_of_endpoint,
+)
 from subscriptions.services.endpoints import API_KEY_PREFIX
 
 PERSON_API_PERMISSION = "subscriptions.use_person_api"
+# A permission's name, not a secret: seeing and changing endpoints' signing secrets.
+ENDPOINT_SECRET_PERMISSION = "subscriptions.manage_endpoint_secret"  # noqa: S105
 
 
 class EndpointKeyAuthentication(BaseAuthentication):
@@ -34,6 +41,7 @@ class EndpointKeyAuthentication(BaseAuthentication):
         if not key.startswith(API_KEY_PREFIX):
             return None
         # Keys are 256 random bits, looked up by their hash: nothing to learn from timing.
+        # An inactive endpoint's key gets the same answer as a wrong one.
         endpoint = endpoint_for_api_key(key_hash=token_hash(key))
         if endpoint is None:
             raise AuthenticationFailed("Invalid API key.")
@@ -53,6 +61,13 @@ class PersonApiPermission(BasePermission):
             return True
         user = request.user
         return bool(user and user.is_authenticated and user.has_perm(PERSON_API_PERMISSION))
+
+
+def person_api_scope(request: Request) -> PersonScope:
+    """Whom this caller reaches: an endpoint key its campaigns' persons; a permitted user all."""
+    if isinstance(request.auth, CallbackEndpoint):
+        return person_scope_of_endpoint(endpoint=request.auth)
+    return EVERYONE
 
 
 class EndpointKeyAuthenticationScheme(OpenApiAuthenticationExtension):

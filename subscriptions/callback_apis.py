@@ -9,11 +9,13 @@ from typing import Any
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import BaseSerializer
+from rest_framework.serializers import BaseSerializer, ListSerializer, Serializer
 
 from contactsource.api import ManagedViewSet, ReadOnlyViewSet
+from subscriptions.authentication import ENDPOINT_SECRET_PERMISSION, PERSON_API_PERMISSION
 from subscriptions.callback_serializers import (
     CallbackDeliverySerializer,
     CallbackEndpointSerializer,
@@ -32,6 +34,12 @@ from subscriptions.services import (
 from subscriptions.services.endpoints import endpoint_delete, endpoint_update
 
 CHANGE_ENDPOINT = ("subscriptions.change_callbackendpoint",)
+# A key reads persons: only who may use the person API may hand one out (or take it back).
+ISSUE_KEY = (*CHANGE_ENDPOINT, PERSON_API_PERMISSION)
+SCOPE_CHANGE_REFUSED = (
+    "This endpoint has a person-API key, and its campaigns decide which persons the key "
+    "reaches: changing them needs the person-API permission (subscriptions.use_person_api)."
+)
 
 
 def _endpoint_fields(data: dict[str, Any]) -> tuple[dict[str, Any], list[int] | None]:
@@ -46,7 +54,8 @@ def _endpoint_fields(data: dict[str, Any]) -> tuple[dict[str, Any], list[int] | 
     create=extend_schema(
         summary="Add a callback endpoint",
         description="A CRM URL that receives signed subscription_added / subscription_removed "
-        "callbacks (Standard Webhooks signature with the endpoint's `secret`).",
+        "callbacks (Standard Webhooks signature with the endpoint's `secret`). Answers carry "
+        "`secret` only for holders of `subscriptions.manage_endpoint_secret`.",
     ),
     update=extend_schema(summary="Replace a callback endpoint"),
     partial_update=extend_schema(summary="Update a callback endpoint"),
@@ -58,11 +67,22 @@ class CallbackEndpointViewSet(ManagedViewSet):
     filterset_class = CallbackEndpointFilterSet
     ordering_fields = ["id", "name", "created_at"]
     action_permissions = {
-        "api_key": CHANGE_ENDPOINT,
-        "api_key_revoke": CHANGE_ENDPOINT,
+        "api_key": ISSUE_KEY,
+        "api_key_revoke": ISSUE_KEY,
         "enable": CHANGE_ENDPOINT,
         "replay_dead": ("subscriptions.change_callbackdelivery",),
     }
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
+        """Answers carry the signing secret only for holders of its permission."""
+        serializer = super().get_serializer(*args, **kwargs)
+        if getattr(self, "swagger_fake_view", False):  # the schema describes the field
+            return serializer
+        if not self.request.user.has_perm(ENDPOINT_SECRET_PERMISSION):
+            shown = serializer.child if isinstance(serializer, ListSerializer) else serializer
+            if isinstance(shown, Serializer):
+                shown.fields.pop("secret", None)
+        return serializer
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         fields, campaign_ids = _endpoint_fields(serializer.validated_data)
@@ -71,6 +91,13 @@ class CallbackEndpointViewSet(ManagedViewSet):
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         endpoint: CallbackEndpoint = serializer.instance  # type: ignore[assignment]
         fields, campaign_ids = _endpoint_fields(serializer.validated_data)
+        if (
+            endpoint.api_key_hash
+            and campaign_ids is not None
+            and set(campaign_ids) != {c.pk for c in endpoint.campaigns.all()}
+            and not self.request.user.has_perm(PERSON_API_PERMISSION)
+        ):
+            raise PermissionDenied(SCOPE_CHANGE_REFUSED)
         serializer.instance = endpoint_update(
             endpoint=endpoint, campaign_ids=campaign_ids, **fields
         )
@@ -81,7 +108,8 @@ class CallbackEndpointViewSet(ManagedViewSet):
     @extend_schema(
         operation_id="callback_endpoints_api_key_issue",
         summary="Issue a person-API key for the endpoint's CRM",
-        description="Replaces any previous key. The key is shown once in this answer.",
+        description="Replaces any previous key. The key is shown once in this answer. Needs "
+        "the person-API permission besides the change permission: a key reads persons.",
         request=None,
         responses={201: EndpointApiKeySerializer},
     )
@@ -94,6 +122,7 @@ class CallbackEndpointViewSet(ManagedViewSet):
     @extend_schema(
         operation_id="callback_endpoints_api_key_revoke",
         summary="Revoke the CRM's person-API key",
+        description="Needs the person-API permission besides the change permission.",
         request=None,
         responses={204: OpenApiResponse(description="Revoked.")},
     )

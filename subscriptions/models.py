@@ -150,6 +150,10 @@ class CallbackEndpoint(TimestampedModel):
 
     class Meta:
         ordering = ["name", "id"]
+        # Whoever knows the secret can forge callbacks to the CRM: kept from the marketer group.
+        permissions = [
+            ("manage_endpoint_secret", "Can see and change callback endpoints' signing secrets")
+        ]
         indexes = [
             models.Index(
                 fields=["api_key_hash"],

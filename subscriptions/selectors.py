@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from subscriptions.models import (
     CallbackDelivery,
@@ -16,11 +17,51 @@ from subscriptions.models import (
 )
 
 
-def person_candidates(*, mobile_phone: str | None, email: str, lock: bool = False) -> list[Person]:
+@dataclass(frozen=True)
+class PersonScope:
+    """Whom a person-API caller reaches: everyone (`campaign_ids` None), or the persons with a
+    subscription (active or opted out) to one of these campaigns, and only those subscriptions.
+    """
+
+    campaign_ids: frozenset[int] | None = None
+
+
+EVERYONE = PersonScope()
+
+
+def person_scope_of_endpoint(*, endpoint: CallbackEndpoint) -> PersonScope:
+    """An endpoint's key reaches the persons of its campaigns; no campaigns: everyone (§7)."""
+    campaign_ids = frozenset(endpoint.campaigns.values_list("id", flat=True))
+    return PersonScope(campaign_ids) if campaign_ids else EVERYONE
+
+
+def persons_in_scope(*, scope: PersonScope) -> QuerySet[Person]:
+    """The one filter every person-API route reads through: outside it, a person does not exist."""
+    if scope.campaign_ids is None:
+        return Person.objects.all()
+    return Person.objects.filter(
+        Exists(
+            Subscription.objects.filter(
+                person_id=OuterRef("pk"), campaign_id__in=scope.campaign_ids
+            )
+        )
+    )
+
+
+def subscriptions_in_scope(*, scope: PersonScope) -> QuerySet[Subscription]:
+    if scope.campaign_ids is None:
+        return Subscription.objects.all()
+    return Subscription.objects.filter(campaign_id__in=scope.campaign_ids)
+
+
+def person_candidates(
+    *, mobile_phone: str | None, email: str, lock: bool = False, scope: PersonScope = EVERYONE
+) -> list[Person]:
     """Persons sharing the mobile phone or the email, oldest first (locked when asked).
 
     Locking every candidate in id order means two intakes for one person serialise here, and
-    never deadlock on each other.
+    never deadlock on each other. The intake looks at everyone; a scoped person-API key only at
+    its scope, so a merge never decides on (or touches) a person it may not see.
     """
     match = Q()
     if mobile_phone:
@@ -29,7 +70,7 @@ def person_candidates(*, mobile_phone: str | None, email: str, lock: bool = Fals
         match |= Q(email=email)
     if not match:
         return []
-    queryset = Person.objects.filter(match).order_by("id")
+    queryset = persons_in_scope(scope=scope).filter(match).order_by("id")
     if lock:
         queryset = queryset.select_for_update()
     return list(queryset[:20])
@@ -49,28 +90,36 @@ def person_pick(candidates: list[Person], *, mobile_phone: str | None, email: st
     return None
 
 
-def person_find(*, mobile_phone: str | None, email: str, lock: bool = False) -> Person | None:
-    candidates = person_candidates(mobile_phone=mobile_phone, email=email, lock=lock)
+def person_find(
+    *, mobile_phone: str | None, email: str, lock: bool = False, scope: PersonScope = EVERYONE
+) -> Person | None:
+    candidates = person_candidates(mobile_phone=mobile_phone, email=email, lock=lock, scope=scope)
     return person_pick(candidates, mobile_phone=mobile_phone, email=email)
 
 
-def person_get(*, public_id: uuid.UUID | str) -> Person | None:
+def person_get(*, public_id: uuid.UUID | str, scope: PersonScope) -> Person | None:
     try:
-        return Person.objects.filter(public_id=public_id).first()
+        return persons_in_scope(scope=scope).filter(public_id=public_id).first()
     except (ValueError, ValidationError):  # a malformed id is simply not found
         return None
 
 
-def person_get_by_external_id(*, external_id: str) -> Person | None:
-    return Person.objects.filter(external_id=external_id).first() if external_id else None
+def person_get_by_external_id(*, external_id: str, scope: PersonScope) -> Person | None:
+    if not external_id:
+        return None
+    return persons_in_scope(scope=scope).filter(external_id=external_id).first()
 
 
-def person_subscriptions(*, person: Person) -> QuerySet[Subscription]:
-    return Subscription.objects.filter(person=person).order_by("campaign_id")
+def person_subscriptions(*, person: Person, scope: PersonScope) -> QuerySet[Subscription]:
+    return subscriptions_in_scope(scope=scope).filter(person=person).order_by("campaign_id")
 
 
-def person_subscription(*, person: Person, campaign_id: int) -> Subscription | None:
-    return Subscription.objects.filter(person=person, campaign_id=campaign_id).first()
+def person_subscription(
+    *, person: Person, campaign_id: int, scope: PersonScope
+) -> Subscription | None:
+    return (
+        subscriptions_in_scope(scope=scope).filter(person=person, campaign_id=campaign_id).first()
+    )
 
 
 def endpoints_for(*, campaign_id: int, event_type: str) -> list[CallbackEndpoint]:
@@ -100,7 +149,10 @@ def primary_endpoint_for(*, campaign_id: int, event_type: str) -> CallbackEndpoi
 
 
 def endpoint_for_api_key(*, key_hash: str) -> CallbackEndpoint | None:
-    return CallbackEndpoint.objects.filter(api_key_hash=key_hash).first() if key_hash else None
+    """The active endpoint holding this key: an inactive one's key is no key at all."""
+    if not key_hash:
+        return None
+    return CallbackEndpoint.objects.filter(api_key_hash=key_hash, is_active=True).first()
 
 
 def deliveries_pending_count() -> int:

@@ -16,7 +16,12 @@ from subscriptions.services.endpoints import (
     endpoint_create,
 )
 from subscriptions.services.outbox import deliveries_enqueue
-from subscriptions.services.persons import PersonConflictError, person_add, person_update
+from subscriptions.services.persons import (
+    PersonConflictError,
+    PersonNotInScopeError,
+    person_add,
+    person_update,
+)
 from subscriptions.services.realtime import RealtimeDecision, RealtimeOffer, realtime_offer
 from subscriptions.services.subscribing import (
     PersonData,
@@ -27,6 +32,7 @@ from subscriptions.services.subscribing import (
 __all__ = [
     "PersonConflictError",
     "PersonData",
+    "PersonNotInScopeError",
     "RealtimeDecision",
     "RealtimeOffer",
     "contact_subscribe",

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from subscriptions.models import Person
-from subscriptions.selectors import person_find
+from subscriptions.selectors import EVERYONE, PersonScope, person_find
 
 WRITABLE = ("external_id", "mobile_phone", "email", "first_name", "last_name", "custom_fields")
 _BLANK: dict[str, Any] = {
@@ -18,6 +18,10 @@ _BLANK: dict[str, Any] = {
     "last_name": "",
     "custom_fields": {},
 }
+
+
+class PersonNotInScopeError(Exception):
+    """A scoped key added someone who is not (visibly) a person of its campaigns."""
 
 
 class PersonConflictError(Exception):
@@ -62,16 +66,26 @@ def _save(person: Person) -> None:
 
 
 @transaction.atomic
-def person_add(*, values: dict[str, Any]) -> tuple[Person, bool]:
+def person_add(*, values: dict[str, Any], scope: PersonScope = EVERYONE) -> tuple[Person, bool]:
     """Merge into the person with this mobile phone (then email) or create one.
 
     Returns the person and whether it was created. Given values win over stored ones (the
     CRM is the authority on its people); custom fields merge key by key (null removes one).
+
+    A scoped key merges only within its scope and creates no one: a person it created would be
+    outside its own scope, and creating one beside a match it may not see would either split a
+    mobile phone in two or reveal the match. So "no match in scope" is one answer, whether
+    the person exists elsewhere or nowhere (docs/callbacks.md).
     """
     person = person_find(
-        mobile_phone=values.get("mobile_phone"), email=values.get("email") or "", lock=True
+        mobile_phone=values.get("mobile_phone"),
+        email=values.get("email") or "",
+        lock=True,
+        scope=scope,
     )
     created = person is None
+    if person is None and scope.campaign_ids is not None:
+        raise PersonNotInScopeError
     if person is None:
         person = Person()
     _apply(person, values, merge_custom=True)

@@ -19,7 +19,12 @@ from django.utils import timezone
 from contactsource.webhooks import signed_post
 from subscriptions.models import CallbackDelivery, DeliveryStatus, EventType
 from subscriptions.payloads import callback_body, subscription_object
-from subscriptions.selectors import person_find, person_subscription, primary_endpoint_for
+from subscriptions.selectors import (
+    EVERYONE,
+    person_find,
+    person_subscription,
+    primary_endpoint_for,
+)
 from subscriptions.services.delivery import backoff_seconds, custom_headers, http_client
 from subscriptions.services.subscribing import PersonData
 
@@ -80,7 +85,9 @@ def realtime_offer(
     if endpoint is None:
         return offer
     subscription = (
-        person_subscription(person=existing, campaign_id=campaign_id) if existing else None
+        person_subscription(person=existing, campaign_id=campaign_id, scope=EVERYONE)
+        if existing
+        else None
     )
     if subscription is not None and subscription.is_active:
         opt_in_date, acquired_by = subscription.opt_in_date, subscription.acquisition_source_id
