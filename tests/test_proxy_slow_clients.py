@@ -7,7 +7,8 @@ intake posts that declared `Content-Length: 5000`, half are GETs still sending h
 at gunicorn they hold both workers and a normal request waits; through nginx a normal GET and a
 normal intake post answer within a second of their unloaded time. nginx also cuts the slow
 headers off after client_header_timeout, refuses one address's requests beyond its limit with
-429, and passes the client's address on (the intake log records it, not nginx's).
+429 and a body over its limit with 413 (before reading it), and passes the client's address on
+(the intake log records it, not nginx's).
 """
 
 from __future__ import annotations
@@ -174,6 +175,16 @@ def timed_post(port: int, entry: SourceCampaign, email: str) -> tuple[float, int
         conn.close()
 
 
+def declared_too_large(port: int, path: str) -> bytes:
+    """nginx's answer to a post declaring a body over its limit (it never reads the body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {3 * 1024 * 1024}\r\n\r\n".encode()
+        )
+        return sock.recv(4096)
+
+
 def test_sixty_four_slow_clients_through_nginx_do_not_delay_a_normal_request(
     tmp_path: Path, entry: SourceCampaign
 ) -> None:
@@ -211,6 +222,7 @@ def test_sixty_four_slow_clients_through_nginx_do_not_delay_a_normal_request(
             assert status == 200
             unloaded_post, status, first_id = timed_post(proxied, entry, "first@example.com")
             assert status == 200
+            too_large = declared_too_large(proxied, intake_path)
 
             with slow_load(proxied, intake_path) as load:
                 loaded_get, get_status = timed_get(proxied, timeout=10)
@@ -246,6 +258,8 @@ def test_sixty_four_slow_clients_through_nginx_do_not_delay_a_normal_request(
     assert loaded_post - unloaded_post < ALLOWED_DELAY
     assert set(hanging) == {"hanging"}, "the slow load was not holding its connections"
 
+    assert too_large.startswith(b"HTTP/1.1 413 "), too_large
+    assert b"application/json" in too_large
     assert len(refused) == 8
     for answer in refused:
         assert answer.startswith(b"HTTP/1.1 429 "), answer
