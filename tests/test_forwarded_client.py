@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from django.test import Client, override_settings
@@ -27,7 +28,7 @@ BEHIND_PROXY = override_settings(
 )
 
 
-def post_from(client: Client, entry: SourceCampaign, peer: str, **meta: str) -> None:
+def post_from(client: Client, entry: SourceCampaign, peer: str, **meta: Any) -> None:
     response = client.post(
         f"/source/{entry.source_id}/campaign/{entry.campaign_id}/contact",
         json.dumps({"email": "a@example.com"}),
@@ -39,7 +40,7 @@ def post_from(client: Client, entry: SourceCampaign, peer: str, **meta: str) -> 
     assert response.status_code == 200, response.content
 
 
-def docs_cookie_secure(client: Client, entry: SourceCampaign, peer: str, **meta: str) -> bool:
+def docs_cookie_secure(client: Client, entry: SourceCampaign, peer: str, **meta: Any) -> bool:
     response = client.post(
         f"/source/{entry.source_id}/docs-login",
         {"token": entry.source.token, "next": f"/source/{entry.source_id}"},  # type: ignore[attr-defined]
