@@ -135,18 +135,28 @@ def start(name: str, argv: list[str], env: dict[str, str], logs: Path) -> Servic
     return Service(name, process, log_path)
 
 
-def start_gunicorn(env: dict[str, str], logs: Path, name: str = "gunicorn") -> Service:
+def start_gunicorn(
+    env: dict[str, str],
+    logs: Path,
+    name: str = "gunicorn",
+    *,
+    workers: int = GUNICORN_WORKERS,
+    worker_class: str = GUNICORN_CLASS,
+    threads: int = GUNICORN_THREADS,
+    timeout: int = 60,
+) -> Service:
     port = free_port()
     argv = [
         str(BIN / "gunicorn"),
         "contactsource.wsgi:application",
         f"--bind=127.0.0.1:{port}",
-        f"--workers={GUNICORN_WORKERS}",
-        f"--worker-class={GUNICORN_CLASS}",
-        f"--threads={GUNICORN_THREADS}",
+        f"--workers={workers}",
+        f"--worker-class={worker_class}",
+        # More than one thread turns a sync worker into gthread: pass threads=1 for sync.
+        f"--threads={threads}",
         "--keep-alive=5",
         "--backlog=2048",
-        "--timeout=60",
+        f"--timeout={timeout}",
     ]
     service = start(name, argv, env, logs)
     service.port = port

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -296,5 +297,21 @@ LOGGING = {
     },
 }
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+
+# --- Reverse proxy (docs/deploy.md) ------------------------------------------------------
+# Addresses or networks of the reverse proxies in front of gunicorn (nginx in docker-compose.yml).
+# Only from them are X-Forwarded-For (the client's address: the intake log, throttles) and
+# X-Forwarded-Proto (https) believed; empty, the default for a direct run, believes neither.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise environ.ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r}: {_exc}") from _exc
+# First: every later middleware and view sees the client's address (contactsource/forwarded.py).
+MIDDLEWARE.insert(0, "contactsource.forwarded.TrustedProxyMiddleware")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
+# DRF's throttles key anonymous clients on REMOTE_ADDR (the client, once the middleware has
+# run), never on an X-Forwarded-For as sent, which anyone can vary to dodge a throttle.
+REST_FRAMEWORK["NUM_PROXIES"] = 0

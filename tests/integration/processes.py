@@ -1,4 +1,4 @@
-"""Real processes for integration tests and benchmarks: a private Redis and a Celery worker.
+"""Real processes for integration tests and benchmarks: Redis, a Celery worker, nginx.
 
 Each is started on a free port / in its own process group, and stopped by that id only.
 """
@@ -6,6 +6,8 @@ Each is started on a free port / in its own process group, and stopped by that i
 from __future__ import annotations
 
 import os
+import pwd
+import shutil
 import signal
 import socket
 import subprocess
@@ -171,3 +173,110 @@ def celery_publishing_to(url: str) -> Iterator[None]:
             os.environ["CELERY_BROKER_URL"] = previous_env
         conf.broker_url = previous
         reset()
+
+
+NGINX_TEMPLATE = BASE_DIR / "deploy" / "nginx" / "contactsource.conf.template"
+NGINX_INSTALL = "apt-get update && apt-get install -y nginx"
+
+
+def nginx_binary() -> str:
+    """Debian's nginx (in /usr/sbin, often not on a user's PATH); missing fails, never skips."""
+    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+    if found is None:
+        raise RuntimeError(f"nginx is missing; install it with `{NGINX_INSTALL}` (.ci/run does)")
+    return found
+
+
+def nginx_render(*, upstream: str, listen: int) -> str:
+    """The committed server config, rendered as the nginx image's envsubst step renders it."""
+    text = NGINX_TEMPLATE.read_text()
+    for name, value in {"CS_UPSTREAM": upstream, "CS_LISTEN": str(listen)}.items():
+        text = text.replace("${" + name + "}", value)
+    assert "${" not in text, "the template uses a variable the test does not set"
+    return text
+
+
+class NginxProcess:
+    """nginx in the foreground with the committed config in front of `upstream` (host:port).
+
+    Its own prefix, pid file, temporary directories and logs under `workdir`; the main config
+    around the committed one mirrors the nginx image's (events, then http including it).
+    """
+
+    def __init__(self, workdir: Path, upstream: str, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.upstream = upstream
+        self.workdir = workdir / "nginx"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def error_log(self) -> Path:
+        return self.workdir / "error.log"
+
+    def _main_config(self) -> Path:
+        d = self.workdir
+        (d / "contactsource.conf").write_text(
+            nginx_render(upstream=self.upstream, listen=self.port)
+        )
+        # Workers drop to `nobody` unless told otherwise, and could not write under a private
+        # tmp directory: as root, keep them root (they only ever touch this directory).
+        user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
+        temp = "\n".join(
+            f"    {kind}_temp_path {d / kind};"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        config = d / "nginx.conf"
+        config.write_text(
+            f"""{user}
+daemon off;
+worker_processes 1;
+pid {d / "nginx.pid"};
+error_log {self.error_log} info;
+events {{ worker_connections 1024; }}
+http {{
+    default_type application/octet-stream;
+    access_log {d / "access.log"};
+{temp}
+    include {d / "contactsource.conf"};
+}}
+"""
+        )
+        return config
+
+    def _listening(self) -> bool:
+        if self.proc is not None and self.proc.poll() is not None:
+            log = self.error_log.read_text() if self.error_log.exists() else ""
+            raise RuntimeError(f"nginx exited ({self.proc.returncode}):\n{log}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def start(self) -> NginxProcess:
+        binary = nginx_binary()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        config = self._main_config()
+        self.proc = subprocess.Popen(
+            [binary, "-p", str(self.workdir), "-e", str(self.error_log), "-c", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=(self.workdir / "stderr.log").open("ab"),
+            start_new_session=True,
+        )
+        wait_for(self._listening, timeout=15, what=f"nginx on port {self.port}")
+        return self
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            # SIGTERM is nginx's fast shutdown; its workers are in the group it leads.
+            with suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=15)
+        self.proc = None
