@@ -1,4 +1,5 @@
-"""Callbacks refuse private, loopback and link-local targets unless CALLBACK_ALLOW_PRIVATE is set.
+"""Callbacks refuse private and loopback targets unless CALLBACK_ALLOW_PRIVATE is set, and
+link-local and cloud metadata targets and any scheme but http(s) always (DESIGN §7).
 
 Only loopback addresses ever receive traffic here: every other private address is checked with
 `check_target` alone, which refuses before any connection is made.
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from contactsource.webhooks import UnsafeTargetError, check_target, pinned_request, signed_post
 
@@ -118,7 +120,7 @@ def test_it_refuses_anything_but_absolute_http_urls_even_when_private_is_allowed
 @override_settings(CALLBACK_ALLOW_PRIVATE=False)
 def test_it_accepts_a_public_address() -> None:
     # An IP literal: no DNS lookup, no connection, just the address check.
-    check_target("https://93.184.215.14/hook")
+    assert check_target("https://93.184.215.14/hook") == "93.184.215.14"
 
 
 @override_settings(CALLBACK_ALLOW_PRIVATE=False)
@@ -179,3 +181,240 @@ def test_a_pinned_request_keeps_the_name_for_host_and_tls(url, address, expected
 
 def test_nothing_is_pinned_when_private_targets_are_allowed():
     assert pinned_request("http://crm.example.com/x", None) == ("http://crm.example.com/x", {}, {})
+
+
+# Link-local and cloud metadata targets, in the forms that reach them: refused always.
+NEVER = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://169.254.170.2/v2/credentials",  # ECS task credentials
+    "http://[::ffff:169.254.169.254]/",
+    "http://[::ffff:a9fe:a9fe]/",
+    "http://[::a9fe:a9fe]/",  # IPv4-compatible
+    "http://[2002:a9fe:a9fe::1]/",  # 6to4
+    "http://[64:ff9b::a9fe:a9fe]/",  # NAT64
+    "http://[fe80::1]/hook",
+    "http://[fd00:ec2::254]/latest/meta-data/",
+    "http://100.100.100.200/latest/meta-data/",
+    "http://2852039166/",  # 169.254.169.254 as one decimal number
+    "http://0xa9.0xfe.0xa9.0xfe/",
+    "http://metadata.google.internal/computeMetadata/v1/",
+    "http://METADATA.google.internal./computeMetadata/v1/",
+    "https://metadata/computeMetadata/v1/",
+]
+
+
+@pytest.mark.parametrize("url", NEVER)
+@override_settings(CALLBACK_ALLOW_PRIVATE=True)
+def test_it_refuses_link_local_and_metadata_targets_even_when_private_is_allowed(url: str) -> None:
+    with pytest.raises(UnsafeTargetError, match="link-local or cloud metadata"):
+        check_target(url)
+
+
+@override_settings(CALLBACK_ALLOW_PRIVATE=True)
+def test_it_refuses_a_name_that_resolves_to_a_metadata_address_when_called(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Saved while harmless, pointed at the metadata service later: the call checks again."""
+
+    def resolver(host: str, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        assert host == "crm.rebind.test"
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ("169.254.169.254", port))
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+
+    result = _post("http://crm.rebind.test/hook")
+
+    assert result.status_code is None  # type: ignore[attr-defined]
+    assert "resolves to 169.254.169.254" in result.error  # type: ignore[attr-defined]
+
+
+@override_settings(CALLBACK_ALLOW_PRIVATE=True)
+def test_an_allowed_private_target_is_pinned_to_the_checked_address() -> None:
+    assert check_target("http://[::ffff:127.0.0.1]:8080/hook") == "::ffff:127.0.0.1"
+    assert check_target("http://127.0.0.1:8080/hook") == "127.0.0.1"
+
+
+@override_settings(CALLBACK_ALLOW_PRIVATE=True)
+def test_a_loopback_receiver_gets_nothing_from_a_metadata_url_or_bad_headers(
+    loopback: tuple[int, list[bytes], list[str]],
+) -> None:
+    port, received, _hosts = loopback
+    bad_header = signed_post(
+        f"http://127.0.0.1:{port}/hook",
+        secret=SECRET,
+        msg_id="msg_1",
+        timestamp=datetime.now(UTC),
+        body="{}",
+        headers={"X-Key": "a\r\nX-Injected: 1"},
+        timeout=3,
+    )
+
+    assert bad_header.status_code is None
+    assert "X-Key" in bad_header.error
+    assert received == []
+
+
+# --- Saving: the REST API and the admin refuse what a call would refuse always ---------------
+
+
+@pytest.fixture
+def api(db: None, private_callbacks: None) -> Any:
+    from tests.api_clients import superuser_client
+
+    return superuser_client()
+
+
+def _create(api: Any, **fields: Any) -> Any:
+    body = {"name": "CRM", "url": "https://crm.example.com/hook", **fields}
+    return api.post("/api/v1/callback-endpoints/", body, format="json")
+
+
+@pytest.mark.parametrize("url", [*NEVER, "ftp://127.0.0.1/x", "ftps://crm.example.com/x"])
+def test_the_api_refuses_to_save_an_endpoint_url_it_would_never_call(api: Any, url: str) -> None:
+    response = _create(api, url=url)
+
+    assert response.status_code == 400, response.data
+    message = " ".join(response.data["url"])
+    # Some forms are not URLs to Django's URLValidator already; the rest are refused by the rule.
+    reasons = ("link-local or cloud metadata", "Only absolute http and https", "valid URL")
+    assert any(reason in message for reason in reasons), message
+
+
+def test_the_api_refuses_to_change_an_endpoint_url_to_the_metadata_service(api: Any) -> None:
+    from tests.factories import CallbackEndpointFactory
+
+    endpoint = CallbackEndpointFactory.create(url="https://crm.example.com/hook")
+
+    response = api.patch(
+        f"/api/v1/callback-endpoints/{endpoint.pk}/",
+        {"url": "http://[::ffff:169.254.169.254]/"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "link-local or cloud metadata" in response.data["url"][0]
+    endpoint.refresh_from_db()
+    assert endpoint.url == "https://crm.example.com/hook"
+
+
+def test_the_api_still_saves_a_loopback_url_when_private_targets_are_allowed(api: Any) -> None:
+    assert _create(api, url="http://127.0.0.1:8080/hook").status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("headers", "named"),
+    [
+        ({"X-Key": "a\r\nX-Injected: 1"}, "X-Key"),
+        ({"X-Key": "a\nb"}, "X-Key"),
+        ({"X-Key": "a\rb"}, "X-Key"),
+        ({"X-Key": "é"}, "X-Key"),
+        ({"X-Key": "x" * 1001}, "X-Key"),
+        ({"X Key": "a"}, "X Key"),
+        ({"X-Key:": "a"}, "X-Key:"),
+        ({"X-Key\r\nX-Injected": "a"}, "X-Key"),
+        ({"k" * 101: "a"}, "kkkk"),
+        ({"Webhook-Signature": "v1,forged"}, "Webhook-Signature"),
+        ({"Host": "internal.example"}, "Host"),
+        ({"Content-Type": "text/plain"}, "Content-Type"),
+    ],
+)
+def test_the_api_refuses_unsafe_custom_headers_naming_the_header(
+    api: Any, headers: dict[str, str], named: str
+) -> None:
+    response = _create(api, headers=headers)
+
+    assert response.status_code == 400, response.data
+    assert named in " ".join(response.data["headers"])
+
+
+def test_the_api_refuses_a_nul_byte_in_a_custom_header(api: Any) -> None:
+    response = _create(api, headers={"X-Key": "a\x00b"})
+
+    assert response.status_code == 400
+    assert "headers" in response.data
+
+
+def test_the_api_refuses_more_than_twenty_custom_headers(api: Any) -> None:
+    response = _create(api, headers={f"X-K{i}": "v" for i in range(21)})
+
+    assert response.status_code == 400
+    assert "At most 20 headers" in " ".join(response.data["headers"])
+
+
+def test_the_admin_form_refuses_a_metadata_url_and_a_header_with_a_line_break(
+    admin_client: Any, private_callbacks: None
+) -> None:
+    from subscriptions.models import CallbackEndpoint
+
+    response = admin_client.post(
+        "/admin/subscriptions/callbackendpoint/add/",
+        {
+            "name": "CRM",
+            "url": "http://169.254.169.254/latest/meta-data/",
+            "is_active": "on",
+            "event_types": ["subscription_added"],
+            "secret": "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "headers": '{"X-Key": "a\\r\\nX-Injected: 1"}',
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with its errors
+    errors = response.context["adminform"].form.errors
+    assert "link-local or cloud metadata" in errors["url"][0]
+    assert "X-Key" in errors["headers"][0]
+    assert not CallbackEndpoint.objects.exists()
+
+
+# --- Source change notifications follow the same rule ----------------------------------------
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/", "ftp://127.0.0.1/x"])
+def test_the_api_refuses_a_source_notification_url_it_would_never_call(api: Any, url: str) -> None:
+    response = api.post(
+        "/api/v1/sources/", {"name": "Vendor", "notification_url": url}, format="json"
+    )
+
+    assert response.status_code == 400, response.data
+    assert "notification_url" in response.data
+
+
+def test_the_admin_refuses_a_source_notification_url_on_the_metadata_service(
+    admin_client: Any, private_callbacks: None
+) -> None:
+    from sources.models import Source
+    from tests.test_admin_sources import form_values
+
+    values = form_values(admin_client, "/admin/sources/source/add/")
+    values.update(name="Vendor X", notification_url="http://metadata.google.internal/")
+
+    response = admin_client.post("/admin/sources/source/add/", values)
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "link-local or cloud metadata" in errors["notification_url"][0]
+    assert not Source.objects.filter(name="Vendor X").exists()
+
+
+@override_settings(CALLBACK_ALLOW_PRIVATE=True)
+def test_a_notification_saved_before_the_rule_is_not_sent_to_the_metadata_service(
+    db: None,
+) -> None:
+    from sources.models import SourceChange
+    from sources.services import source_change_notify
+    from tests.factories import SourceFactory
+
+    source = SourceFactory.create(notification_url="http://169.254.169.254/latest/")
+    change = SourceChange.objects.create(
+        source=source,
+        webhook_status="pending",
+        email_status="skipped",
+        next_attempt_at=timezone.now(),
+    )
+
+    source_change_notify(change_id=change.pk)
+
+    change.refresh_from_db()
+    assert change.webhook_status != "sent"
+    assert "link-local or cloud metadata" in change.last_error
