@@ -220,6 +220,12 @@ CELERY_BEAT_SCHEDULE["callbacks-sweep"] = {
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # DRF's own, with a JSON parser that answers 400 for a body nested 1,000 levels deep.
+    "DEFAULT_PARSER_CLASSES": [
+        "contactsource.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

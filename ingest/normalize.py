@@ -26,9 +26,9 @@ from email_validator import EmailNotValidError, validate_email
 
 from campaigns.fields import FieldSpec
 from campaigns.types import FieldType
+from contactsource.limits import MAX_LONG_TEXT
 
 MAX_TEXT = 255
-MAX_LONG_TEXT = 2000
 LONG_TEXT_KEYS = frozenset({"user_agent", "url", "referer"})
 TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})

@@ -15,13 +15,13 @@ from django.core.exceptions import SuspiciousOperation, TooManyFieldsSent, TooMa
 from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 
+from contactsource.limits import MAX_JSON_DEPTH, MAX_KEY_LENGTH, json_depth
 from ingest import errors
 from ingest.errors import IntakeError
 
 FORM_TYPES = ("application/x-www-form-urlencoded",)
 MULTIPART_TYPES = ("multipart/form-data",)
 JSON_TYPES = ("application/json",)
-MAX_JSON_DEPTH = 20
 
 
 @dataclass
@@ -68,7 +68,7 @@ def clean_fields(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]
     cleaned: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for raw_key, raw_value in raw.items():
-        key = clean_text(str(raw_key)).lower()[:100]
+        key = clean_text(str(raw_key)).lower()[:MAX_KEY_LENGTH]
         if not key:
             continue
         if isinstance(raw_value, dict) or (
@@ -88,21 +88,6 @@ def _querydict_to_dict(data: QueryDict) -> dict[str, Any]:
         values = data.getlist(key)
         out[key] = values[0] if len(values) == 1 else values
     return out
-
-
-def _depth(value: Any, limit: int) -> int:
-    stack = [(value, 1)]
-    deepest = 0
-    while stack:
-        node, level = stack.pop()
-        deepest = max(deepest, level)
-        if deepest > limit:
-            return deepest
-        if isinstance(node, dict):
-            stack.extend((v, level + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, level + 1) for v in node)
-    return deepest
 
 
 def read_body(request: HttpRequest, limit: int) -> bytes:
@@ -152,7 +137,7 @@ def parse_payload(request: HttpRequest, limit: int) -> dict[str, Any]:
         data = parse_json(body)
         if not isinstance(data, dict):
             raise IntakeError(errors.JSON_NOT_OBJECT)
-        if _depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        if json_depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
             raise IntakeError(
                 errors.MALFORMED_JSON,
                 message=errors.MALFORMED_JSON.message.format(detail="it is nested too deeply"),
@@ -230,7 +215,7 @@ def parse_batch_payload(request: HttpRequest, limit: int) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise IntakeError(errors.JSON_NOT_OBJECT)
     # Two levels more than a single post: the body object and its list.
-    if _depth(data, MAX_JSON_DEPTH + 2) > MAX_JSON_DEPTH + 2:
+    if json_depth(data, MAX_JSON_DEPTH + 2) > MAX_JSON_DEPTH + 2:
         raise IntakeError(
             errors.MALFORMED_JSON,
             message=errors.MALFORMED_JSON.message.format(detail="it is nested too deeply"),

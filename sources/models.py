@@ -4,12 +4,13 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from contactsource.models import PublishableModel, TimestampedModel
 from contactsource.tokens import verbose_key_generate
-from contactsource.webhooks import webhook_secret_generate
+from contactsource.webhooks import UnsafeTargetError, check_url, webhook_secret_generate
 
 DEFAULT_DUPLICATE_WINDOW = timedelta(days=30)
 
@@ -65,6 +66,14 @@ class Source(PublishableModel, TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # The callbacks' rule: http(s) only, never a link-local or cloud metadata address.
+        try:
+            if self.notification_url:
+                check_url(self.notification_url)
+        except UnsafeTargetError as exc:
+            raise ValidationError({"notification_url": str(exc)}) from None
 
 
 class SourceCampaign(TimestampedModel):

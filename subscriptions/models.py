@@ -8,7 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from contactsource.models import TimestampedModel
-from contactsource.webhooks import webhook_secret_generate
+from contactsource.webhooks import (
+    UnsafeTargetError,
+    check_url,
+    header_problem,
+    webhook_secret_generate,
+)
 
 
 class OptOutReason(models.TextChoices):
@@ -28,20 +33,6 @@ class EventType(models.TextChoices):
 
 def all_event_types() -> list[str]:
     return [choice.value for choice in EventType]
-
-
-# Headers an endpoint's custom headers may not replace: the signature and the transport's own.
-RESERVED_HEADERS = frozenset(
-    {
-        "webhook-id",
-        "webhook-timestamp",
-        "webhook-signature",
-        "content-type",
-        "content-length",
-        "host",
-        "transfer-encoding",
-    }
-)
 
 
 class Person(TimestampedModel):
@@ -174,15 +165,13 @@ class CallbackEndpoint(TimestampedModel):
         types = self.event_types
         if not isinstance(types, list) or not types or not set(types) <= set(all_event_types()):
             problems["event_types"] = f"Choose one or more of: {', '.join(all_event_types())}."
-        headers = self.headers or {}
-        if not isinstance(headers, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and k.strip() for k, v in headers.items()
-        ):
-            problems["headers"] = (
-                'Use a JSON object of header names to text values: {"X-Key": "…"}.'
-            )
-        elif reserved := sorted(k for k in headers if k.lower() in RESERVED_HEADERS):
-            problems["headers"] = f"These headers are set by Contact Source: {', '.join(reserved)}."
+        if problem := header_problem(self.headers or {}):
+            problems["headers"] = problem
+        try:
+            if self.url:
+                check_url(self.url)
+        except UnsafeTargetError as exc:
+            problems["url"] = str(exc)
         if problems:
             raise ValidationError(problems)
 

@@ -9,6 +9,14 @@ from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 from rest_framework import serializers
 
+from contactsource.limits import (
+    MAX_CUSTOM_FIELDS,
+    MAX_CUSTOM_FIELDS_BYTES,
+    MAX_JSON_DEPTH,
+    MAX_KEY_LENGTH,
+    MAX_LONG_TEXT,
+    custom_fields_problem,
+)
 from subscriptions.models import OptOutReason, Person, Subscription
 from subscriptions.payloads import person_body, subscription_payload
 
@@ -25,6 +33,16 @@ def normalize_mdn(value: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise serializers.ValidationError("This is not a valid phone number.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class CustomFieldsField(serializers.DictField):
+    """A JSON object within the limits of contactsource/limits.py, storable as it is."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        value: dict[str, Any] = super().to_internal_value(data)
+        if problem := custom_fields_problem(value):
+            raise serializers.ValidationError(problem)
+        return value
 
 
 class PersonMobilePhoneSerializer(serializers.Serializer):
@@ -45,7 +63,13 @@ class PersonInputSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=320, required=False, allow_null=True, allow_blank=True)
     first_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    custom_fields = serializers.DictField(required=False)
+    custom_fields = CustomFieldsField(
+        required=False,
+        help_text=f"Your own keys (at most {MAX_CUSTOM_FIELDS}, each up to {MAX_KEY_LENGTH} "
+        f"characters) and JSON values: strings up to {MAX_LONG_TEXT:,} characters, "
+        f"{MAX_CUSTOM_FIELDS_BYTES // 1024} KB in all, nesting at most {MAX_JSON_DEPTH} levels "
+        "counting the body.",
+    )
 
     def __init__(self, *args: Any, require_identity: bool = False, **kwargs: Any) -> None:
         self.require_identity = require_identity

@@ -1,4 +1,5 @@
-"""Callbacks refuse private, loopback and link-local targets unless CALLBACK_ALLOW_PRIVATE is set.
+"""Callbacks refuse private and loopback targets unless CALLBACK_ALLOW_PRIVATE is set, and
+link-local and cloud metadata targets and any scheme but http(s) always (DESIGN §7).
 
 Only loopback addresses ever receive traffic here: every other private address is checked with
 `check_target` alone, which refuses before any connection is made.
@@ -118,7 +119,7 @@ def test_it_refuses_anything_but_absolute_http_urls_even_when_private_is_allowed
 @override_settings(CALLBACK_ALLOW_PRIVATE=False)
 def test_it_accepts_a_public_address() -> None:
     # An IP literal: no DNS lookup, no connection, just the address check.
-    check_target("https://93.184.215.14/hook")
+    assert check_target("https://93.184.215.14/hook") == "93.184.215.14"
 
 
 @override_settings(CALLBACK_ALLOW_PRIVATE=False)
@@ -179,3 +180,76 @@ def test_a_pinned_request_keeps_the_name_for_host_and_tls(url, address, expected
 
 def test_nothing_is_pinned_when_private_targets_are_allowed():
     assert pinned_request("http://crm.example.com/x", None) == ("http://crm.example.com/x", {}, {})
+
+
+# Link-local and cloud metadata targets, in the forms that reach them: refused always.
+NEVER = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://169.254.170.2/v2/credentials",  # ECS task credentials
+    "http://[::ffff:169.254.169.254]/",
+    "http://[::ffff:a9fe:a9fe]/",
+    "http://[::a9fe:a9fe]/",  # IPv4-compatible
+    "http://[2002:a9fe:a9fe::1]/",  # 6to4
+    "http://[64:ff9b::a9fe:a9fe]/",  # NAT64
+    "http://[fe80::1]/hook",
+    "http://[fd00:ec2::254]/latest/meta-data/",
+    "http://100.100.100.200/latest/meta-data/",
+    "http://2852039166/",  # 169.254.169.254 as one decimal number
+    "http://0xa9.0xfe.0xa9.0xfe/",
+    "http://metadata.google.internal/computeMetadata/v1/",
+    "http://METADATA.google.internal./computeMetadata/v1/",
+    "https://metadata/computeMetadata/v1/",
+]
+
+
+@pytest.mark.parametrize("url", NEVER)
+@override_settings(CALLBACK_ALLOW_PRIVATE=True)
+def test_it_refuses_link_local_and_metadata_targets_even_when_private_is_allowed(url: str) -> None:
+    with pytest.raises(UnsafeTargetError, match="link-local or cloud metadata"):
+        check_target(url)
+
+
+@override_settings(CALLBACK_ALLOW_PRIVATE=True)
+def test_it_refuses_a_name_that_resolves_to_a_metadata_address_when_called(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Saved while harmless, pointed at the metadata service later: the call checks again."""
+
+    def resolver(host: str, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        assert host == "crm.rebind.test"
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ("169.254.169.254", port))
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+
+    result = _post("http://crm.rebind.test/hook")
+
+    assert result.status_code is None  # type: ignore[attr-defined]
+    assert "resolves to 169.254.169.254" in result.error  # type: ignore[attr-defined]
+
+
+@override_settings(CALLBACK_ALLOW_PRIVATE=True)
+def test_an_allowed_private_target_is_pinned_to_the_checked_address() -> None:
+    assert check_target("http://[::ffff:127.0.0.1]:8080/hook") == "::ffff:127.0.0.1"
+    assert check_target("http://127.0.0.1:8080/hook") == "127.0.0.1"
+
+
+@override_settings(CALLBACK_ALLOW_PRIVATE=True)
+def test_a_loopback_receiver_gets_nothing_from_a_metadata_url_or_bad_headers(
+    loopback: tuple[int, list[bytes], list[str]],
+) -> None:
+    port, received, _hosts = loopback
+    bad_header = signed_post(
+        f"http://127.0.0.1:{port}/hook",
+        secret=SECRET,
+        msg_id="msg_1",
+        timestamp=datetime.now(UTC),
+        body="{}",
+        headers={"X-Key": "a\r\nX-Injected: 1"},
+        timeout=3,
+    )
+
+    assert bad_header.status_code is None
+    assert "X-Key" in bad_header.error
+    assert received == []

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from contactsource.limits import custom_fields_problem
 from subscriptions.models import Person
 from subscriptions.selectors import EVERYONE, PersonScope, person_find
 
@@ -51,6 +53,9 @@ def _apply(person: Person, values: dict[str, Any], *, merge_custom: bool) -> Non
         if name == "custom_fields" and merge_custom:
             merged = {**(person.custom_fields or {}), **value}
             value = {k: v for k, v in merged.items() if v is not None}
+            # Each PATCH is within the limits; their sum must be too.
+            if problem := custom_fields_problem(value):
+                raise ValidationError({"custom_fields": f"After merging: {problem}"})
         setattr(person, name, value)
 
 
