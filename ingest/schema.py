@@ -174,7 +174,9 @@ _HEADERS = [
         str,
         OpenApiParameter.HEADER,
         description="A retry with the same key within 24 h returns the first answer unchanged "
-        "(single posts only).",
+        "(single posts only). A key is scoped to the source, campaign and test flag and bound to "
+        "the first body's fields: the same key with another body answers 422. At most 255 "
+        "characters (400 beyond, never cut).",
     ),
     OpenApiParameter(
         "X-Test",

@@ -30,9 +30,7 @@ def post_raw(client, entry, raw: str, content_type: str = "application/json", **
     )
 
 
-def test_it_refuses_the_same_key_with_another_body_with_422_and_keeps_nothing(
-    entry, post_contact
-):
+def test_it_refuses_the_same_key_with_another_body_with_422_and_keeps_nothing(entry, post_contact):
     first = post_contact(entry, {"email": "a@example.com"}, **KEY)
 
     again = post_contact(entry, {"email": "b@example.com"}, **KEY)

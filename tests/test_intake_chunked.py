@@ -7,6 +7,7 @@ with `wsgi.input_terminated`), bounded by the same limit (413), and answered 411
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -122,10 +123,8 @@ def _send_chunked(port: int, path: str, token: str, body: bytes) -> tuple[int, d
 
     def send() -> None:
         # The server may answer 413 and stop reading before the last chunk: not an error here.
-        try:
+        with contextlib.suppress(OSError):
             sock.sendall(head + framed + b"0\r\n\r\n")
-        except OSError:
-            pass
 
     sender = threading.Thread(target=send)
     sender.start()
