@@ -150,7 +150,7 @@ def test_gunicorn_passes_a_chunked_post_whole_and_stops_one_over_the_limit(tmp_p
         "LOG_LEVEL": "ERROR",
         "INTAKE_MAX_BODY_BYTES": "65536",
     }
-    token = entry.source.token  # type: ignore[attr-defined]
+    token = entry.source.token
     small = json.dumps({"email": "wire@example.com", "firstname": "W" * 100}).encode()
     large = json.dumps({"email": "huge@example.com", "notes": "x" * 200_000}).encode()
     with harness.services() as started:
