@@ -55,6 +55,21 @@ TOO_LARGE = IntakeRefusal(
     "413",
     "The request body is larger than the limit of {limit} bytes.",
 )
+TOO_MANY_FIELDS = IntakeRefusal(
+    "too_many_fields",
+    413,
+    _INVALID,
+    "413",
+    "The request body has more than {max_fields} fields.",
+)
+LENGTH_REQUIRED = IntakeRefusal(
+    "length_required",
+    411,
+    _INVALID,
+    "411",
+    "This server cannot read a body of unknown length: send it with a Content-Length header "
+    "instead of Transfer-Encoding: chunked.",
+)
 UNSUPPORTED_TYPE = IntakeRefusal(
     "unsupported_type",
     415,
@@ -72,6 +87,14 @@ JSON_NOT_OBJECT = IntakeRefusal(
     _INVALID,
     "400",
     'The JSON body must be an object of field names to values, such as {{"email": "…"}}.',
+)
+IDEMPOTENCY_KEY_TOO_LONG = IntakeRefusal(
+    "idempotency_key_too_long",
+    400,
+    _INVALID,
+    "Idempotency-Key",
+    "The Idempotency-Key header is longer than 255 characters. Send a shorter key, such as a "
+    "UUID: a key is never cut.",
 )
 EMPTY = IntakeRefusal(
     "empty", 418, _INVALID, "418", "No fields were posted. Did you mean to do that?"
@@ -139,6 +162,15 @@ CAMPAIGN_OUTSIDE_WINDOW = IntakeRefusal(
     "campaignId",
     "The campaignId specified is not published at this time (outside its publishing window).",
 )
+IDEMPOTENCY_KEY_REUSED = IntakeRefusal(
+    "idempotency_key_reused",
+    422,
+    _INVALID,
+    "Idempotency-Key",
+    "This Idempotency-Key was already used with another body in the last 24 hours (same source, "
+    "campaign and test flag). A retry must repeat the first body; a new contact needs a new "
+    "key. Nothing was stored.",
+)
 REQUIRED_FIELDS = IntakeRefusal(
     "required_fields",
     422,
@@ -186,12 +218,15 @@ UNAVAILABLE = IntakeRefusal(
 
 # In the order the pipeline checks them (the docs page lists them in this order).
 ALL_REFUSALS: tuple[IntakeRefusal, ...] = (
+    LENGTH_REQUIRED,
     TOO_LARGE,
     UNSUPPORTED_TYPE,
     MALFORMED_JSON,
     JSON_NOT_OBJECT,
+    TOO_MANY_FIELDS,
     EMPTY,
     NO_TOKEN,
+    IDEMPOTENCY_KEY_TOO_LONG,
     UNKNOWN_SOURCE,
     SOURCE_UNPUBLISHED,
     SOURCE_OUTSIDE_WINDOW,
@@ -201,6 +236,7 @@ ALL_REFUSALS: tuple[IntakeRefusal, ...] = (
     UNKNOWN_CAMPAIGN,
     CAMPAIGN_UNPUBLISHED,
     CAMPAIGN_OUTSIDE_WINDOW,
+    IDEMPOTENCY_KEY_REUSED,
     REQUIRED_FIELDS,
     NOTHING_USABLE,
     DUPLICATE,

@@ -107,6 +107,9 @@ class IntakeEvent(models.Model):
     is_test = models.BooleanField(default=False)
     batch_index = models.PositiveIntegerField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=255, blank=True)
+    # SHA-256 of the body's fields (ingest.idempotency.body_hash): a key is bound to its body.
+    # The database default keeps raw inserts (generate_events) that do not name it working.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="", db_default="")
     replay_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replays"
     )
@@ -124,12 +127,13 @@ class IntakeEvent(models.Model):
             models.Index(fields=["phone"], name="event_phone_idx"),
         ]
         constraints = [
-            # One original answer per key and source: a concurrent retry loses the race here.
+            # One original answer per key, source, campaign and test flag: a concurrent retry
+            # loses the race here.
             models.UniqueConstraint(
-                fields=["source", "idempotency_key"],
+                fields=["source", "campaign", "is_test", "idempotency_key"],
                 condition=models.Q(replay_of__isnull=True, batch_index__isnull=True)
                 & ~models.Q(idempotency_key=""),
-                name="event_idempotency_unique",
+                name="event_idempotency_scope_unique",
             ),
         ]
 

@@ -90,17 +90,55 @@ def _querydict_to_dict(data: QueryDict) -> dict[str, Any]:
     return out
 
 
+def _declared_length(request: HttpRequest) -> int | None:
+    """Content-Length, or None when the body's length is not declared (chunked)."""
+    raw = request.META.get("CONTENT_LENGTH")
+    if raw in (None, "") and request.META.get("HTTP_TRANSFER_ENCODING"):
+        return None
+    try:
+        return int(raw or 0)
+    except ValueError:
+        return 0
+
+
+def _too_large(limit: int) -> IntakeError:
+    return IntakeError(errors.TOO_LARGE, message=errors.TOO_LARGE.message.format(limit=limit))
+
+
+def _read_unframed(request: HttpRequest, limit: int) -> bytes:
+    """A body sent without Content-Length (Transfer-Encoding: chunked).
+
+    Django reads such a body as empty (its stream is limited to CONTENT_LENGTH, 0 here), so
+    read the server's stream directly; but only when the server says the stream ends where the
+    body ends (`wsgi.input_terminated`: gunicorn de-chunks and sets it). Any other server
+    (Django's runserver passes the raw socket) gets a 411 rather than a hang or chunk framing.
+    """
+    stream = request.META.get("wsgi.input")
+    if not request.META.get("wsgi.input_terminated") or stream is None:
+        raise IntakeError(errors.LENGTH_REQUIRED)
+    parts: list[bytes] = []
+    size = 0
+    while size <= limit:
+        part = stream.read(min(64 * 1024, limit + 1 - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    if size > limit:
+        raise _too_large(limit)
+    return b"".join(parts)
+
+
 def read_body(request: HttpRequest, limit: int) -> bytes:
     """The raw body, refusing anything over the limit before reading it when possible."""
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
+    declared = _declared_length(request)
+    if declared is None:
+        return _read_unframed(request, limit)
     if declared > limit:
-        raise IntakeError(errors.TOO_LARGE, message=errors.TOO_LARGE.message.format(limit=limit))
+        raise _too_large(limit)
     body = request.read(limit + 1)
     if len(body) > limit:
-        raise IntakeError(errors.TOO_LARGE, message=errors.TOO_LARGE.message.format(limit=limit))
+        raise _too_large(limit)
     return body
 
 
@@ -124,7 +162,21 @@ def parse_json(body: bytes) -> Any:
 
 def _too_many_fields() -> IntakeError:
     limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-    return IntakeError(errors.TOO_LARGE, message=f"The request body has more than {limit} fields.")
+    message = errors.TOO_MANY_FIELDS.message.format(max_fields=limit)
+    return IntakeError(errors.TOO_MANY_FIELDS, message=message)
+
+
+def check_field_count(data: Mapping[str, Any]) -> None:
+    """A JSON object meets the forms' limit (DATA_UPLOAD_MAX_NUMBER_FIELDS): each key counts
+    once, a list of values once per value, as `a=1&a=2` counts twice in a form."""
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    if limit is None:
+        return
+    count = 0
+    for value in data.values():
+        count += max(1, len(value)) if isinstance(value, list) else 1
+        if count > limit:
+            raise _too_many_fields()
 
 
 def parse_payload(request: HttpRequest, limit: int) -> dict[str, Any]:
@@ -137,6 +189,7 @@ def parse_payload(request: HttpRequest, limit: int) -> dict[str, Any]:
         data = parse_json(body)
         if not isinstance(data, dict):
             raise IntakeError(errors.JSON_NOT_OBJECT)
+        check_field_count(data)
         if json_depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
             raise IntakeError(
                 errors.MALFORMED_JSON,

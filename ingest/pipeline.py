@@ -28,6 +28,7 @@ class IntakeRequest:
     test: bool = False
     verbose_key: str | None = None
     idempotency_key: str = ""
+    body_hash: str | None = None  # of the payload, once needed (ingest.idempotency.body_hash)
     client_ip: str | None = None
     batch_index: int | None = None
 
@@ -56,6 +57,9 @@ class IntakeOutcome:
     # With an Idempotency-Key the body is fixed when its event stores it, and a replay answers
     # the stored one: what was sent and what is replayed are the same bytes.
     stored_body: dict[str, Any] | None = None
+    # What the event logs as errors when it is not `errors` (a refusal before authentication
+    # logs only the refusal, not a soft error per posted key).
+    log_errors: dict[str, str] | None = None
 
     def refuse(self, exc: IntakeError) -> None:
         self.status = exc.refusal.status

@@ -151,7 +151,14 @@ def _batch_responses() -> dict[int, OpenApiResponse]:
         r
         for r in (*ALL_REFUSALS, *BATCH_REFUSALS)
         if r.code not in {"required_fields", "nothing_usable", "duplicate", "limited"}
-        and r is not errors.ITEM_NOT_OBJECT
+        and r
+        not in {
+            errors.ITEM_NOT_OBJECT,
+            # Per item, or single posts only (a batch ignores Idempotency-Key).
+            errors.TOO_MANY_FIELDS,
+            errors.IDEMPOTENCY_KEY_TOO_LONG,
+            errors.IDEMPOTENCY_KEY_REUSED,
+        }
     ]
     for code, refusals in sorted(_codes(tuple(batch_level)).items()):
         responses[code] = OpenApiResponse(
@@ -167,7 +174,9 @@ _HEADERS = [
         str,
         OpenApiParameter.HEADER,
         description="A retry with the same key within 24 h returns the first answer unchanged "
-        "(single posts only).",
+        "(single posts only). A key is scoped to the source, campaign and test flag and bound to "
+        "the first body's fields: the same key with another body answers 422. At most 255 "
+        "characters (400 beyond, never cut).",
     ),
     OpenApiParameter(
         "X-Test",

@@ -32,11 +32,19 @@ from ingest.admission import (
     limited_error,
 )
 from ingest.errors import IntakeError
+from ingest.eventlog import provided_for_log, unauthenticated_summary
 from ingest.fieldspecs import campaign_field_specs, fields_digest_annotation
-from ingest.idempotency import IDEMPOTENCY_TTL, idempotency_key_kept, idempotent_original
+from ingest.idempotency import (
+    IDEMPOTENCY_TTL,
+    body_hash,
+    idempotency_key_check,
+    idempotency_key_kept,
+    idempotent_original,
+    original_matches,
+)
 from ingest.models import Contact, IntakeEvent, IntakeStatus
 from ingest.normalize import normalize_fields
-from ingest.parsing import clean_fields, is_truthy
+from ingest.parsing import check_field_count, clean_fields, is_truthy
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.responses import outcome_body
 from sources.models import Source, SourceCampaign
@@ -188,8 +196,8 @@ def event_build(req: IntakeRequest, outcome: IntakeOutcome) -> IntakeEvent:
         http_status=outcome.http_status,
         cost=outcome.cost,
         revenue=outcome.revenue,
-        errors=outcome.errors or None,
-        fields_provided=outcome.provided,
+        errors=(outcome.errors if outcome.log_errors is None else outcome.log_errors) or None,
+        fields_provided=provided_for_log(outcome.provided),
         fields_stored=outcome.stored,
         email=str(stored.get("email") or "")[:320],
         phone=str(stored.get("phone") or stored.get("mobile") or "")[:32],
@@ -198,6 +206,7 @@ def event_build(req: IntakeRequest, outcome: IntakeOutcome) -> IntakeEvent:
         is_test=outcome.test,
         batch_index=req.batch_index,
         idempotency_key=key,
+        idempotency_fingerprint=body_hash(req) if key else "",
         replay_of_id=outcome.replay_of_id,
         response=_body_to_store(req, outcome) if key else None,
         created_at=req.received_at,
@@ -328,6 +337,8 @@ def _caps_refuse(
 
 
 def _prepare(req: IntakeRequest, outcome: IntakeOutcome, soft: dict[str, str]) -> dict[str, Any]:
+    # A single post's body was counted when it was parsed; a batch item is counted here.
+    check_field_count(req.payload)
     fields, problems = clean_fields(req.payload)
     soft.update(problems)
     outcome.test = req.test or is_truthy(fields.get("test"))
@@ -352,6 +363,7 @@ def find_token_in_fields(fields: dict[str, Any]) -> str:
 
 def _run(req: IntakeRequest, outcome: IntakeOutcome, soft: dict[str, str]) -> None:
     fields = _prepare(req, outcome, soft)
+    idempotency_key_check(req)
     _authenticate(req, outcome)
     if req.idempotency_key and _replayed(req, outcome):
         return
@@ -360,14 +372,24 @@ def _run(req: IntakeRequest, outcome: IntakeOutcome, soft: dict[str, str]) -> No
 
 def _replayed(req: IntakeRequest, outcome: IntakeOutcome) -> bool:
     """Answer a retry with the first answer (logging one replay event), if there was one."""
-    assert outcome.source is not None
-    original = idempotent_original(source_id=outcome.source.pk, key=req.idempotency_key)
+    assert outcome.source is not None and outcome.campaign is not None
+    body_hash(req)  # hashed here, outside the store's transaction
+    original = idempotent_original(
+        source_id=outcome.source.pk,
+        campaign_id=outcome.campaign.pk,
+        is_test=outcome.test,
+        key=req.idempotency_key,
+    )
     if original is None:
         return False
     if original.created_at < req.received_at - IDEMPOTENCY_TTL:
         # Expired: a new request, as if it had no key (the old answer keeps the key).
         req.idempotency_key = ""
         return False
+    if not original_matches(req, original):
+        # Not a retry: a new contact under a used key. Refused, and the refusal binds nothing.
+        req.idempotency_key = ""
+        raise IntakeError(errors.IDEMPOTENCY_KEY_REUSED)
     outcome.status = original.status
     outcome.http_status = original.http_status
     outcome.contact_id = original.contact_id
@@ -428,6 +450,10 @@ def intake_contact(*, req: IntakeRequest) -> IntakeOutcome:
             outcome.errors = dict(soft)
             outcome.refuse(exc)
             outcome.cost = outcome.revenue = None
+            if not outcome.authenticated:
+                # A stranger's post: a summary of its field names, no values (ingest.eventlog).
+                outcome.provided = unauthenticated_summary(outcome.provided)
+                outcome.log_errors = dict(exc.errors)
             event_create(req, outcome)
     except IntegrityError as exc:
         return _replay_after_race(req, outcome, exc)
@@ -449,9 +475,14 @@ def _replay_after_race(
         authenticated=lost.authenticated,
         verbose=lost.verbose,
         provided=lost.provided,
+        test=lost.test,
     )
-    if not _replayed(req, outcome):
-        raise exc
+    try:
+        if not _replayed(req, outcome):
+            raise exc
+    except IntakeError as refusal:  # the other post's body was not this one
+        outcome.refuse(refusal)
+        event_create(req, outcome)
     return outcome
 
 

@@ -43,7 +43,8 @@ def intake_request_from_http(
         token=find_token(request, {}),
         test=is_truthy(request.headers.get("X-Test")),
         verbose_key=verbose.strip() if verbose is not None else None,
-        idempotency_key=(request.headers.get("Idempotency-Key") or "").strip()[:255],
+        # Never cut: a key over the limit is refused (ingest.idempotency).
+        idempotency_key=(request.headers.get("Idempotency-Key") or "").strip(),
         client_ip=request.META.get("REMOTE_ADDR") or None,
     )
 

@@ -41,17 +41,20 @@ def test_a_retry_with_the_same_key_gets_the_first_answer_and_changes_nothing(ent
     assert str(original.request_id) == again.data["id"] != str(replay.request_id)
 
 
-def test_a_retry_replays_even_with_another_body(entry, post_contact):
+def test_a_retry_with_another_body_is_refused_not_replayed(entry, post_contact):
     first = post_contact(entry, {"email": "a@example.com"}, **{"Idempotency-Key": "k"})
     again = post_contact(entry, {"email": "b@example.com"}, **{"Idempotency-Key": "k"})
-    assert again.data["contact"] == first.data["contact"]
+    assert first.status_code == 200
+    assert again.status_code == 422
+    assert "another body" in again.data["errors"]["Idempotency-Key"]
+    assert "Idempotent-Replayed" not in again
     assert Contact.objects.count() == 1
 
 
 def test_a_refusal_is_replayed_with_its_status(entry, post_contact):
     entry.campaign.fields.update(required=True)
     first = post_contact(entry, {"firstname": "No email"}, **{"Idempotency-Key": "k"})
-    again = post_contact(entry, {"email": "now@example.com"}, **{"Idempotency-Key": "k"})
+    again = post_contact(entry, {"firstname": "No email"}, **{"Idempotency-Key": "k"})
     assert first.status_code == again.status_code == 422
     assert again.data == first.data
     assert Contact.objects.count() == 0

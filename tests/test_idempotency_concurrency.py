@@ -34,7 +34,7 @@ def test_parallel_posts_with_one_key_store_one_contact_and_all_answer_the_same()
             barrier.wait(timeout=60)
             return client.post(
                 f"/source/{entry.source_id}/campaign/{entry.campaign_id}/contact",
-                json.dumps({"email": f"k{i}@example.com"}),
+                json.dumps({"email": "same@example.com"}),
                 content_type="application/json",
                 headers={"token": entry.source.token, "Idempotency-Key": "same"},
             )
