@@ -33,6 +33,9 @@ def pytest_configure(config: pytest.Config) -> None:
     engine = settings.DATABASES["default"]["ENGINE"]
     if os.environ.get("CI") == "true" and "postgresql" not in engine:
         raise pytest.UsageError(f"CI=true needs DATABASE_URL to point at PostgreSQL, not {engine}")
+    # The production hasher spends a deliberate ~0.3 s per password; the suite creates and signs
+    # in hundreds of users, and no test is about the hash's strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
