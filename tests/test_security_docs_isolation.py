@@ -80,7 +80,7 @@ def test_a_partners_cookie_does_not_open_another_sources_page(
         response = client.get(url)
         # Refused means B's token form (a page of its own, answered 200), never B's page.
         assert response.status_code == 200, url
-        assert [t.name for t in response.templates][0] == "docs/login.html", url
+        assert response.templates[0].name == "docs/login.html", url
         assert f'action="/source/{b.source.pk}/docs-login"' in response.content.decode(), url
         _assert_none_of(response.content, b)
     response = client.get(f"/source/{b.source.pk}/openapi.json")
