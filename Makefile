@@ -1,5 +1,6 @@
 # Contact Source: `make run` (the app on SQLite, demo data) and `make test` (the suite on
-# PostgreSQL and Redis). Both build the environment from uv.lock first.
+# PostgreSQL and Redis). Both build the environment from uv.lock first: `make run` the runtime
+# dependencies only, `make test` and `make check` the dev group on top.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,9 +10,10 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
 WEB_PORT ?= 8000
+# The broker URL names its (unused) host: without one kombu warns at every connection.
 RUN_ENV := DEBUG=true SECRET_KEY=dev-only-not-secret \
 	DATABASE_URL=sqlite:///$(CURDIR)/var/db.sqlite3 \
-	CELERY_BROKER_URL=filesystem:// CELERY_FILESYSTEM_DIR=$(CURDIR)/var/broker \
+	CELERY_BROKER_URL=filesystem://localhost/ CELERY_FILESYSTEM_DIR=$(CURDIR)/var/broker \
 	CALLBACK_ALLOW_PRIVATE=true PUBLIC_BASE_URL=http://127.0.0.1:$(WEB_PORT) WEB_PORT=$(WEB_PORT)
 
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/contactsource)
@@ -19,33 +21,60 @@ TEST_BROKER_URL ?= $(or $(CELERY_BROKER_URL),redis://127.0.0.1:6379/0)
 TEST_ENV := SECRET_KEY=test-only-not-secret DATABASE_URL=$(TEST_DATABASE_URL) \
 	CELERY_BROKER_URL=$(TEST_BROKER_URL) CALLBACK_ALLOW_PRIVATE=false
 PYTEST_ARGS ?= -n 2
+CHROMIUM_PATH ?= /usr/bin/chromium
+# Debian packages the suite starts (the browser tests, private Redis servers, the docs page's
+# curl examples): installed when root with apt-get, otherwise make stops with the command.
+TEST_PACKAGES := chromium=$(CHROMIUM_PATH) redis-server curl
+APT_INSTALL := .ci/apt-install
 
-.PHONY: env run test screenshots check lint fix bench bench-batch clean
+.PHONY: env env-runtime run test test-slow test-all test-packages screenshots check \
+	compose-package lint fix bench bench-batch clean
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
 	$(BOOT)/bin/python -m pip install --quiet 'uv>=0.5,<1'
 
-$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+# Two stamps: the runtime set (`make run`) and the dev group on top (tests, checks). A synced dev
+# environment holds the runtime set too, so `make run` after `make test` installs nothing; a
+# runtime sync is exact (it removes the dev group), so it drops the dev stamp.
+$(VENV)/.synced-runtime: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --no-dev --python $(PYTHON)
+	rm -f $(VENV)/.synced-dev
 	touch $@
 
-env: $(VENV)/.synced
+$(VENV)/.synced-dev: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $(VENV)/.synced-runtime $@
 
-run: env
+env-runtime: $(VENV)/.synced-runtime
+
+env: $(VENV)/.synced-dev
+
+run: env-runtime
 	mkdir -p var
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	$(RUN_ENV) PATH=$(abspath $(BIN)):$$PATH $(BIN)/honcho -f Procfile.dev start
 
-test: env
+# The default lane: everything but the long load and fault tests (marked `slow`).
+test: test-packages env
+	$(TEST_ENV) $(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+# The slow lane (CI runs both): 20,000 posts under load, killed workers, database restarts.
+test-slow: test-packages env
+	$(TEST_ENV) $(BIN)/pytest -m slow $(PYTEST_ARGS)
+
+test-all: test-packages env
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
+test-packages:
+	@$(APT_INSTALL) --for "make test" $(TEST_PACKAGES)
+
 # The README's admin screenshots (docs/screenshots/), taken by the browser test with real data.
-screenshots: env
+screenshots: test-packages env
 	$(TEST_ENV) SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:xdist tests/browser
 
-check: env
+check: compose-package env
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	@# django-stubs loads the settings, which need SECRET_KEY unless DEBUG is on.
@@ -55,14 +84,14 @@ check: env
 	@# No Docker engine here: `config` validates docker-compose.yml (v2 plugin, else v1 binary).
 	if docker compose version >/dev/null 2>&1; then docker compose config -q; else docker-compose config -q; fi
 
+# `docker compose config` needs the v2 plugin or the v1 binary (Debian's docker-compose).
+compose-package:
+	@docker compose version >/dev/null 2>&1 || $(APT_INSTALL) --for "make check" docker-compose
+
 # Benchmarks (docs/benchmarks.md): wrk and redis-server from Debian, a dedicated database
 # (BENCH_DATABASE_URL, default contactsource_bench on the local PostgreSQL), results in var/bench/.
 bench: env
-	@for tool in wrk redis-server; do command -v $$tool >/dev/null && continue; \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "bench: installing $$tool (Debian)"; apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$tool >/dev/null || exit 1; \
-	  else echo "bench: $$tool is missing: apt-get install -y $$tool" >&2; exit 1; fi; done
+	@$(APT_INSTALL) --for "make bench" wrk redis-server
 	$(BIN)/python -m bench.run $(BENCH_STEPS)
 
 # The batch benchmark alone: 1,000-contact batches against gunicorn on PostgreSQL, contacts/s.

@@ -297,6 +297,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's defaults give "django" a console handler of its own (with DEBUG on) that
+        # wrote every request warning a second time, unmasked; the root handler has them all.
+        "django": {"handlers": [], "level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
         # httpx logs every request's full URL at INFO; a CRM's URL may carry a key in its query.
         "httpx": {"level": "WARNING"},

@@ -6,7 +6,6 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
@@ -22,15 +21,6 @@ from ingest.errors import IntakeError
 FORM_TYPES = ("application/x-www-form-urlencoded",)
 MULTIPART_TYPES = ("multipart/form-data",)
 JSON_TYPES = ("application/json",)
-
-
-@dataclass
-class ParsedRequest:
-    fields: dict[str, Any] = field(default_factory=dict)
-    token: str = ""
-    test: bool = False
-    # Posted keys before cleaning (for the event log), values as received.
-    provided: dict[str, Any] = field(default_factory=dict)
 
 
 def clean_text(value: str) -> str:

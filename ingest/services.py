@@ -27,7 +27,6 @@ from ingest.admission import (
     caps_report,
     duplicate_check,
     duplicate_check_locked,
-    humanize_window,
     is_scrubbed,
     limited_error,
 )
@@ -51,9 +50,6 @@ from sources.models import Source, SourceCampaign
 from subscriptions.services import PersonData, RealtimeOffer, contact_subscribe, realtime_offer
 
 logger = logging.getLogger(__name__)
-
-# The duplicate message's wording moved to ingest.admission; CSV imports still use this name.
-_humanize = humanize_window
 
 CONTACT_COLUMNS = frozenset(
     f.name for f in Contact._meta.concrete_fields if f.name not in {"id", "custom"}

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contactsource.api_changes import api_changes_tracked
+from contactsource.backoff import backoff_delay
 from contactsource.tokens import token_generate, token_hash
 from contactsource.webhooks import signed_post
 from sources.changes import ApiSnapshot, api_diff
@@ -118,7 +119,7 @@ NOTIFY_LEASE = timedelta(minutes=5)
 
 def _backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, … capped at 2 h: 16 attempts span about 18 hours."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 7200))
+    return timedelta(seconds=backoff_delay(attempts, base=30, cap=7200))
 
 
 @contextmanager

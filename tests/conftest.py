@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,12 +14,57 @@ from django.test import Client
 from sources.models import SourceCampaign
 from tests.factories import CampaignFieldFactory, SourceCampaignFactory
 
+# Debian's chromium (never a browser Playwright downloads); `make test` installs it first, or
+# stops before pytest with the command to run.
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # In CI the suite must run on PostgreSQL: a missing server fails the run, never skips it.
     engine = settings.DATABASES["default"]["ENGINE"]
     if os.environ.get("CI") == "true" and "postgresql" not in engine:
         raise pytest.UsageError(f"CI=true needs DATABASE_URL to point at PostgreSQL, not {engine}")
+    # The production hasher spends a deliberate ~0.3 s per password; the suite creates and signs
+    # in hundreds of users, and no test is about the hash's strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def chromium() -> str:
+    """The browser's path; missing, the test fails with the command to run (never a skip)."""
+    path = shutil.which(CHROMIUM) or (CHROMIUM if os.access(CHROMIUM, os.X_OK) else None)
+    if path is None:
+        pytest.fail(
+            f"chromium not found at {CHROMIUM}: `make test` installs it (as root), or run "
+            "`sudo apt-get install -y chromium` (or set CHROMIUM_PATH)",
+            pytrace=False,
+        )
+    return path
+
+
+@pytest.fixture
+def browser(chromium: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A headless chromium driven by Playwright, closed after the test."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # ordinary blocking calls between browser steps, which Django would otherwise refuse.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 @pytest.fixture

@@ -10,22 +10,12 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from campaigns.services import campaign_field_create
 from sources.models import Source
 from tests.factories import CampaignFieldFactory, SourceCampaignFactory
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
@@ -68,24 +58,20 @@ def no_horizontal_scroll(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
-def test_the_page_works_without_javascript_and_fits_a_phone(live_server, source, tmp_path):
+def test_the_page_works_without_javascript_and_fits_a_phone(
+    live_server, source, tmp_path, browser: Browser
+):
     shots = Path(os.environ.get("DOCS_SCREENSHOT_DIR") or tmp_path)
-    # Playwright drives an event loop in this thread: no ORM calls from here on.
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            phone = browser.new_page(viewport=PHONE, java_script_enabled=False)
-            sign_in(phone, live_server.url, source)
-            assert phone.locator("h1").inner_text() == "API documentation for Acme Leads"
-            assert phone.locator("#campaigns").is_visible()
-            assert no_horizontal_scroll(phone)
-            phone.screenshot(path=str(shots / "docs-page-phone.png"))
+    phone = browser.new_page(viewport=PHONE, java_script_enabled=False)
+    sign_in(phone, live_server.url, source)
+    assert phone.locator("h1").inner_text() == "API documentation for Acme Leads"
+    assert phone.locator("#campaigns").is_visible()
+    assert no_horizontal_scroll(phone)
+    phone.screenshot(path=str(shots / "docs-page-phone.png"))
 
-            desktop = browser.new_page(viewport=DESKTOP, java_script_enabled=False)
-            sign_in(desktop, live_server.url, source)
-            assert no_horizontal_scroll(desktop)
-            desktop.locator(".card").first.scroll_into_view_if_needed()
-            desktop.screenshot(path=str(shots / "docs-page-desktop.png"))
-        finally:
-            browser.close()
+    desktop = browser.new_page(viewport=DESKTOP, java_script_enabled=False)
+    sign_in(desktop, live_server.url, source)
+    assert no_horizontal_scroll(desktop)
+    desktop.locator(".card").first.scroll_into_view_if_needed()
+    desktop.screenshot(path=str(shots / "docs-page-desktop.png"))
     assert (shots / "docs-page-phone.png").stat().st_size > 0

@@ -42,7 +42,7 @@ from tests.factories import (
 )
 from tests.integration.processes import RedisProcess, WorkerProcess, free_port, wait_for
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(900), pytest.mark.slow]
 
 BATCH = 60
 

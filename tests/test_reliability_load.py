@@ -37,7 +37,7 @@ from tests.factories import (
 )
 from tests.integration.processes import RedisProcess
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(1800), pytest.mark.slow]
 
 POSTS = 20_000
 CLIENTS = 32

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
-import random
 import socket
 import threading
 import uuid
@@ -21,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from contactsource.backoff import backoff_delay
 from contactsource.webhooks import PostResult, signed_post
 from subscriptions.models import CallbackDelivery, CallbackEndpoint, DeliveryStatus
 from subscriptions.payloads import callback_body
@@ -98,9 +98,12 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 
 def backoff_seconds(attempt: int) -> float:
     """Exponential from the base, capped, with ±25 % jitter so retries of a burst spread out."""
-    base = settings.CALLBACK_RETRY_BASE_SECONDS * 2 ** min(attempt - 1, 30)
-    delay = min(base, settings.CALLBACK_RETRY_MAX_DELAY_SECONDS)
-    return delay * random.uniform(0.75, 1.25)
+    return backoff_delay(
+        attempt,
+        base=settings.CALLBACK_RETRY_BASE_SECONDS,
+        cap=settings.CALLBACK_RETRY_MAX_DELAY_SECONDS,
+        jitter=0.25,
+    )
 
 
 def judge(claim: Claim, result: PostResult, now: datetime) -> Verdict:

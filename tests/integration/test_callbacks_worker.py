@@ -26,7 +26,7 @@ from tests.integration.processes import (
 )
 
 # The worker is another process: it must see committed rows in the test database.
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300), pytest.mark.slow]
 
 RECEIVER_FAILURES = 6
 PER_BATCH = 8
