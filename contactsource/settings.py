@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -18,6 +19,10 @@ if not SECRET_KEY:
     raise environ.ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for a local dev key).")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Reverse proxies in front of the app that append the client to X-Forwarded-For (nginx in
+# docker-compose.yml): throttles and lockouts then count that address, not the proxy's.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 
 # Absolute base for docs pages, examples and callback links (never derived from the Host header).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -37,6 +42,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "health_check",
+    # Admin login lockout (docs/admin.md): failures counted in the shared cache.
+    "axes",
     "sources",
     "campaigns",
     "finance",
@@ -53,6 +60,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on admin and docs pages; no-store on API and intake answers.
+    "contactsource.headers.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "contactsource.urls"
@@ -88,6 +99,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(BASE_DIR / "var").mkdir(exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The lockout check first (django-axes), then the ordinary user database.
+AUTHENTICATION_BACKENDS = [
+    "contactsource.login_lockout.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -231,8 +248,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"user": env.str("API_THROTTLE_USER", default="6000/min")},
+    # Per user (token or session) and per callback endpoint API key, counted in the shared
+    # cache so the rate holds whatever the number of web processes (contactsource/throttles.py).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "contactsource.throttles.UserThrottle",
+        "subscriptions.throttles.EndpointKeyThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_THROTTLE_USER", default="1200/min"),
+        "endpoint_key": env.str("API_THROTTLE_ENDPOINT_KEY", default="600/min"),
+    },
+    # DRF's own address for unauthenticated requests, the same as ours.
+    "NUM_PROXIES": TRUSTED_PROXIES or None,
     # Model validation answers 400 and a protected delete 409, never a 500 (contactsource/api.py).
     "EXCEPTION_HANDLER": "contactsource.api.exception_handler",
 }
@@ -274,7 +301,42 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- Cache: throttles, lockouts and docs sessions, shared by every web process ---------------
+# Redis in production and tests; `make run` has no Redis (its broker is kombu's filesystem
+# transport), so it shares a file cache under var/ between its processes instead.
+_CACHE_DEFAULT = (
+    f"filecache://{BASE_DIR / 'var' / 'cache'}"
+    if CELERY_BROKER_URL.startswith("filesystem://")
+    else "redis://127.0.0.1:6379/1"
+)
+CACHES = {"default": env.cache_url("CACHE_URL", default=_CACHE_DEFAULT)}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Django's own Redis backend (django-environ would pick django-redis if it were installed);
+    # a Redis that is down answers at once instead of holding the request.
+    CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
+
+# Failed authentications, counted per client address and per source in the shared cache
+# (contactsource/failure_limits.py). Over the limit the intake and the docs form answer 429
+# with Retry-After until the window ends.
+AUTH_FAILURE_WINDOW_SECONDS = env.int("AUTH_FAILURE_WINDOW_SECONDS", default=300)
+AUTH_FAILURE_LIMIT_PER_ADDRESS = env.int("AUTH_FAILURE_LIMIT_PER_ADDRESS", default=30)
+AUTH_FAILURE_LIMIT_PER_SOURCE = env.int("AUTH_FAILURE_LIMIT_PER_SOURCE", default=100)
+
+# Admin login lockout (django-axes): this many failures for one username from one address
+# lock that pair out for the cool-off; a successful login clears the count.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(seconds=env.int("ADMIN_LOGIN_COOLOFF_SECONDS", default=900))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "contactsource.login_lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "contactsource.client_address.axes_client_address"
+
+# Partner docs pages: how long the token form's answer is remembered (ingest/docs_access.py).
+DOCS_SESSION_SECONDS = env.int("DOCS_SESSION_SECONDS", default=8 * 3600)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="contactsource@localhost")

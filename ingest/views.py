@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from contactsource.client_address import client_address
 from ingest import errors
 from ingest.batch import BatchOutcome, intake_batch
 from ingest.docs_views import docs_campaign
@@ -22,6 +23,7 @@ from ingest.parsing import find_token, is_truthy, parse_batch_payload, parse_pay
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.responses import batch_body, json_response, outcome_body
 from ingest.services import event_create, intake_contact
+from ingest.throttle import intake_blocked
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ def intake_request_from_http(
         test=is_truthy(request.headers.get("X-Test")),
         verbose_key=verbose.strip() if verbose is not None else None,
         idempotency_key=(request.headers.get("Idempotency-Key") or "").strip()[:255],
-        client_ip=request.META.get("REMOTE_ADDR") or None,
+        client_ip=client_address(request) or None,
     )
 
 
@@ -77,6 +79,10 @@ def _run_guarded(
     answers 503 (nothing was stored, and no event can be written); anything else a JSON 500."""
     try:
         try:
+            # An address over its failed-authentication limit: 429 before any check.
+            blocked = intake_blocked(req)
+            if blocked is not None:
+                raise blocked
             req.payload = parse()
         except IntakeError as exc:
             outcome = _failure(req, exc)
