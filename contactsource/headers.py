@@ -26,7 +26,7 @@ ADMIN_POLICY = "; ".join(
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
-        "frame-ancestors 'self'",
+        "frame-ancestors 'none'",
     ]
 )
 # The docs pages run no JavaScript at all (DESIGN §8: they work without it).
