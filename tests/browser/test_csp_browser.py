@@ -27,9 +27,9 @@ def _watch(page: Any) -> list[str]:
     page.add_init_script(RECORDER)
     page.on(
         "console",
-        lambda message: console.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            console.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     return console
 
