@@ -17,7 +17,8 @@ PASSWORD = "csp-password-1"
 RECORDER = """
 window.__csp = [];
 document.addEventListener("securitypolicyviolation", (e) => {
-  window.__csp.push(e.violatedDirective + " " + e.blockedURI + " " + e.sourceFile + ":" + e.lineNumber);
+  const where = e.sourceFile + ":" + e.lineNumber;
+  window.__csp.push(e.violatedDirective + " " + e.blockedURI + " " + where);
 });
 """
 
