@@ -22,7 +22,7 @@ class LoginLockoutBackend(AxesStandaloneBackend):
     over HTTP, so there is no address to count and nothing to lock; Axes would raise instead.
     """
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,
@@ -31,7 +31,7 @@ class LoginLockoutBackend(AxesStandaloneBackend):
     ) -> None:
         if request is None:
             return None
-        return super().authenticate(request, username, password, **kwargs)  # type: ignore[no-any-return]
+        return super().authenticate(request, username, password, **kwargs)
 
 
 def lockout_response(

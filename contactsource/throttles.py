@@ -20,11 +20,11 @@ from contactsource.rate_limits import Window
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def parse_rate(rate: str | None) -> tuple[int, int] | None:
+def parse_rate(rate: object) -> tuple[int, int] | None:
     """'600/min' as (600, 60); None (no limit) as None."""
     if not rate:
         return None
-    number, _, period = rate.partition("/")
+    number, _, period = str(rate).partition("/")
     return int(number), PERIODS[period.strip()[0]]
 
 

@@ -61,7 +61,7 @@ def _variants(token: str) -> list[str]:
 
 
 def test_the_cookie_holds_a_random_reference_not_the_token(client, source):
-    token = source.token  # type: ignore[attr-defined]
+    token = source.token
     cookie = sign_in(client, source, token).cookies[f"cs_docs_{source.pk}"]
 
     for variant in _variants(token):
@@ -76,7 +76,7 @@ def test_the_cookie_holds_a_random_reference_not_the_token(client, source):
 
 
 def test_the_server_record_does_not_hold_the_token_either(client, source):
-    token = source.token  # type: ignore[attr-defined]
+    token = source.token
     reference = sign_in(client, source, token).cookies[f"cs_docs_{source.pk}"].value
 
     record = cache.get(_session_key(reference))
@@ -89,14 +89,14 @@ def test_the_server_record_does_not_hold_the_token_either(client, source):
 
 
 def test_the_cookie_is_secure_when_the_request_is(client, source):
-    response = sign_in(client, source, source.token, secure=True)  # type: ignore[attr-defined]
+    response = sign_in(client, source, source.token, secure=True)
 
     assert response.cookies[f"cs_docs_{source.pk}"]["secure"] is True
 
 
 def test_two_sign_ins_get_two_different_references(source):
-    first = sign_in(Client(), source, source.token).cookies[f"cs_docs_{source.pk}"].value  # type: ignore[attr-defined]
-    second = sign_in(Client(), source, source.token).cookies[f"cs_docs_{source.pk}"].value  # type: ignore[attr-defined]
+    first = sign_in(Client(), source, source.token).cookies[f"cs_docs_{source.pk}"].value
+    second = sign_in(Client(), source, source.token).cookies[f"cs_docs_{source.pk}"].value
 
     assert first != second
 
@@ -109,7 +109,7 @@ def test_a_made_up_reference_opens_nothing(client, source):
 
 def test_the_session_ends_after_its_lifetime(client, source, settings):
     settings.DOCS_SESSION_SECONDS = 1
-    sign_in(client, source, source.token)  # type: ignore[attr-defined]
+    sign_in(client, source, source.token)
     assert opens(client, source)
 
     time.sleep(1.6)
@@ -118,7 +118,7 @@ def test_the_session_ends_after_its_lifetime(client, source, settings):
 
 
 def test_forgetting_ends_the_session_on_the_server_too(client, source):
-    reference = sign_in(client, source, source.token).cookies[f"cs_docs_{source.pk}"].value  # type: ignore[attr-defined]
+    reference = sign_in(client, source, source.token).cookies[f"cs_docs_{source.pk}"].value
     client.post(f"/source/{source.pk}/docs-login", {"forget": "1"})
     copied = Client()
     copied.cookies[f"cs_docs_{source.pk}"] = reference
@@ -127,7 +127,7 @@ def test_forgetting_ends_the_session_on_the_server_too(client, source):
 
 
 def test_a_rotated_token_keeps_the_session_only_for_its_grace_period(client, source):
-    sign_in(client, source, source.token)  # type: ignore[attr-defined]
+    sign_in(client, source, source.token)
 
     source_rotate_token(source=source, grace_seconds=3600)
     assert opens(client, source)
@@ -144,7 +144,7 @@ def test_after_too_many_wrong_tokens_an_address_gets_a_429_page(client, source, 
 
     codes = [sign_in(client, source, "wrong").status_code for _ in range(3)]
     refused = sign_in(client, source, "wrong")
-    right_token = sign_in(client, source, source.token)  # type: ignore[attr-defined]
+    right_token = sign_in(client, source, source.token)
 
     assert codes == [403, 403, 403]
     assert refused.status_code == 429
@@ -161,7 +161,7 @@ def test_another_address_still_signs_in(source, settings):
     for _ in range(3):
         sign_in(Client(), source, "wrong", REMOTE_ADDR="203.0.113.7")
 
-    response = sign_in(Client(), source, source.token, REMOTE_ADDR="198.51.100.7")  # type: ignore[attr-defined]
+    response = sign_in(Client(), source, source.token, REMOTE_ADDR="198.51.100.7")
 
     assert response.status_code == 303
 
@@ -173,7 +173,7 @@ def test_a_flooded_source_refuses_wrong_tokens_but_lets_its_partner_in(source, s
         sign_in(Client(), source, "wrong", REMOTE_ADDR=f"192.0.2.{i}").status_code
         for i in range(1, 5)
     ]
-    partner = sign_in(Client(), source, source.token, REMOTE_ADDR="192.0.2.99")  # type: ignore[attr-defined]
+    partner = sign_in(Client(), source, source.token, REMOTE_ADDR="192.0.2.99")
 
     assert codes == [403, 403, 403, 429]
     assert partner.status_code == 303

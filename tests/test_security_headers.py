@@ -44,7 +44,7 @@ def test_intake_answers_are_not_stored():
         url,
         json.dumps({"email": "a@example.com"}),
         content_type="application/json",
-        headers={"token": entry.source.token},  # type: ignore[attr-defined]
+        headers={"token": entry.source.token},
     )
     refused = Client().post(url, json.dumps({"email": "a@example.com"}), "application/json")
 

@@ -224,7 +224,7 @@ def test_after_too_many_wrong_tokens_an_address_gets_429_before_any_check(settin
     codes = [post(entry, "wrong").status_code for _ in range(3)]
     refused = post(entry, "wrong")
     # Blocked before the token is looked at: even the right one waits.
-    right_token_blocked = post(entry, entry.source.token)  # type: ignore[attr-defined]
+    right_token_blocked = post(entry, entry.source.token)
 
     assert codes == [401, 401, 401]
     assert refused.status_code == 429
@@ -247,7 +247,7 @@ def test_a_valid_vendor_at_another_address_is_unaffected(settings, entry):
     for _ in range(3):
         post(entry, "wrong", address="203.0.113.9")
 
-    response = post(entry, entry.source.token, address="198.51.100.7")  # type: ignore[attr-defined]
+    response = post(entry, entry.source.token, address="198.51.100.7")
 
     assert response.status_code == 200, response.json()
 
@@ -267,7 +267,7 @@ def test_missing_tokens_and_unknown_sources_count_as_failures(settings, entry):
 
 def test_a_source_flooded_from_many_addresses_answers_429_to_wrong_tokens_only(settings, entry):
     settings.AUTH_FAILURE_LIMIT_PER_SOURCE = 3
-    token = entry.source.token  # type: ignore[attr-defined]
+    token = entry.source.token
 
     codes = [post(entry, "wrong", address=f"192.0.2.{i}").status_code for i in range(1, 5)]
     valid = post(entry, token, address="192.0.2.50")
@@ -279,7 +279,7 @@ def test_a_source_flooded_from_many_addresses_answers_429_to_wrong_tokens_only(s
 
 def test_a_success_does_not_reset_the_count(settings, entry):
     settings.AUTH_FAILURE_LIMIT_PER_ADDRESS = 2
-    token = entry.source.token  # type: ignore[attr-defined]
+    token = entry.source.token
 
     codes = [post(entry, "wrong").status_code, post(entry, token).status_code]
     codes += [post(entry, "wrong").status_code, post(entry, "wrong").status_code]
@@ -325,7 +325,7 @@ def test_an_accepted_post_makes_no_cache_call(entry, monkeypatch):
 
         monkeypatch.setattr(RedisCache, name, counted)
 
-    response = post(entry, entry.source.token)  # type: ignore[attr-defined]
+    response = post(entry, entry.source.token)
 
     assert response.status_code == 200, response.json()
     assert calls == []

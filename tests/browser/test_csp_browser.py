@@ -79,7 +79,7 @@ def test_admin_and_docs_pages_run_without_a_policy_violation(page: Any, live_ser
     # The partner's docs page, opened with the token form (no JavaScript at all).
     page.context.clear_cookies()
     seen += _visit(page, f"{live}/source/{entry.source_id}", "input[name=token]")
-    page.fill("input[name=token]", entry.source.token)  # type: ignore[attr-defined]
+    page.fill("input[name=token]", entry.source.token)
     page.click("button[type=submit]")
     seen += _visit(page, f"{live}/source/{entry.source_id}", "pre code")
 
