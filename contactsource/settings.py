@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -235,6 +236,15 @@ CELERY_BEAT_SCHEDULE["callbacks-sweep"] = {
 }
 
 # --- REST API -----------------------------------------------------------------------------
+
+
+def _throttle_rate(name: str, default: str) -> str:
+    value = env.str(name, default=default).strip()
+    if not re.fullmatch(r"[1-9]\d*/(s|sec|m|min|h|hour|d|day)", value):
+        raise environ.ImproperlyConfigured(f"{name}={value!r}: use requests/period, as 600/min.")
+    return value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -255,8 +265,8 @@ REST_FRAMEWORK = {
         "subscriptions.throttles.EndpointKeyThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "user": env.str("API_THROTTLE_USER", default="1200/min"),
-        "endpoint_key": env.str("API_THROTTLE_ENDPOINT_KEY", default="600/min"),
+        "user": _throttle_rate("API_THROTTLE_USER", "1200/min"),
+        "endpoint_key": _throttle_rate("API_THROTTLE_ENDPOINT_KEY", "600/min"),
     },
     # DRF's own address for unauthenticated requests, the same as ours.
     "NUM_PROXIES": TRUSTED_PROXIES or None,
