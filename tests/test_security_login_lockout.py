@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +78,13 @@ def test_a_successful_login_clears_the_count(admin_user):
 def test_a_login_without_a_request_is_neither_counted_nor_refused(admin_user):
     # Logins without a request (the test client, a shell) are not counted nor refused.
     assert Client().login(username="boss", password="right-password-1")
+
+
+def test_an_operator_can_lift_one_lockout(admin_user):
+    for _ in range(LIMIT):
+        login("wrong")
+    assert login("right-password-1").status_code == 429
+
+    call_command("axes_reset_ip_username", "127.0.0.1", "boss")
+
+    assert login("right-password-1").status_code == 302
