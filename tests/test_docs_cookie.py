@@ -12,7 +12,6 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from ingest.docs_access import _session_key
 from sources.models import Source
 from sources.services import source_rotate_token
 from tests.factories import CampaignFieldFactory, SourceCampaignFactory
@@ -77,6 +76,8 @@ def test_the_cookie_holds_a_random_reference_not_the_token(client, source):
 
 def test_the_server_record_does_not_hold_the_token_either(client, source):
     token = source.token
+    from ingest.docs_access import _session_key
+
     reference = sign_in(client, source, token).cookies[f"cs_docs_{source.pk}"].value
 
     record = cache.get(_session_key(reference))
