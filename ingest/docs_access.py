@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -25,6 +26,8 @@ from django.utils import timezone
 from contactsource.auth_failures import AuthFailures
 from ingest.services import source_token_valid
 from sources.models import Source
+
+logger = logging.getLogger(__name__)
 
 # Wrong tokens in the form (and in openapi.json's token header), per address and per source.
 DOCS_FAILURES = AuthFailures("docs")
@@ -100,7 +103,12 @@ def _session_token(request: HttpRequest, source: Source) -> str:
     reference = request.COOKIES.get(cookie_name(source), "")
     if not reference or len(reference) > 100:
         return ""
-    record = cache.get(_session_key(reference))
+    try:
+        record = cache.get(_session_key(reference))
+    except Exception:
+        # The cache is down: the partner sees the token form, not an error page.
+        logger.warning("docs session not read: cache unavailable")
+        return ""
     if not isinstance(record, dict) or record.get("source") != source.pk:
         return ""
     return _unseal(reference, str(record.get("sealed", "")))
