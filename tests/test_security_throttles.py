@@ -8,6 +8,7 @@ The admin login lockout and the docs token form have their own files
 from __future__ import annotations
 
 import json
+import socket
 import os
 import subprocess
 import sys
@@ -329,3 +330,26 @@ def test_an_accepted_post_makes_no_cache_call(entry, monkeypatch):
 
     assert response.status_code == 200, response.json()
     assert calls == []
+
+
+def test_a_cache_that_is_down_fails_open_never_500(settings, entry):
+    settings.AUTH_FAILURE_LIMIT_PER_ADDRESS = 1
+    _rates(settings, user="1/day")
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+    failures = [post(entry, "wrong").status_code for _ in range(3)]
+    accepted = post(entry, entry.source.token)
+    api = [superuser_client().get("/api/v1/campaigns/").status_code for _ in range(2)]
+
+    assert failures == [401, 401, 401]
+    assert accepted.status_code == 200
+    assert api == [200, 200]
