@@ -8,8 +8,8 @@ The admin login lockout and the docs token form have their own files
 from __future__ import annotations
 
 import json
-import socket
 import os
+import socket
 import subprocess
 import sys
 import time
