@@ -21,10 +21,6 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Reverse proxies in front of the app that append the client to X-Forwarded-For (nginx in
-# docker-compose.yml): throttles and lockouts then count that address, not the proxy's.
-TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
-
 # Absolute base for docs pages, examples and callback links (never derived from the Host header).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -268,8 +264,6 @@ REST_FRAMEWORK = {
         "user": _throttle_rate("API_THROTTLE_USER", "1200/min"),
         "endpoint_key": _throttle_rate("API_THROTTLE_ENDPOINT_KEY", "600/min"),
     },
-    # DRF's own address for unauthenticated requests, the same as ours.
-    "NUM_PROXIES": TRUSTED_PROXIES or None,
     # Model validation answers 400 and a protected delete 409, never a 500 (contactsource/api.py).
     "EXCEPTION_HANDLER": "contactsource.api.exception_handler",
 }
@@ -343,7 +337,6 @@ AXES_COOLOFF_TIME = timedelta(seconds=env.int("ADMIN_LOGIN_COOLOFF_SECONDS", def
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "contactsource.login_lockout.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "contactsource.client_address.axes_client_address"
 
 # Partner docs pages: how long the token form's answer is remembered (ingest/docs_access.py).
 DOCS_SESSION_SECONDS = env.int("DOCS_SESSION_SECONDS", default=8 * 3600)

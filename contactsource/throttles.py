@@ -66,4 +66,7 @@ class UserThrottle(WindowThrottle):
             return f"u{request.user.pk}"
         if request.auth is not None:
             return None
-        return f"a{self.get_ident(request)}"
+        # REMOTE_ADDR, never DRF's get_ident: that believes an X-Forwarded-For as sent, which
+        # anyone can vary to get a fresh count (the client's address behind a proxy is the
+        # proxy's business: docs/deploy.md).
+        return f"a{request.META.get('REMOTE_ADDR', '')}"

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
-from contactsource.client_address import client_address
 from contactsource.models import PublishState
 from ingest import docs_content
 from ingest.docs_access import (
@@ -171,7 +170,7 @@ def docs_login(request: HttpRequest, source_id: str) -> HttpResponse:
         response = _private(HttpResponseRedirect(target, status=303))
         docs_cookie_delete(request, response, source)
         return response
-    address = client_address(request)
+    address = request.META.get("REMOTE_ADDR") or ""
     retry_after = DOCS_FAILURES.blocked(address)
     if retry_after is not None:
         return _too_many_tries(request, source, retry_after, target)

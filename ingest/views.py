@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from contactsource.client_address import client_address
 from ingest import errors
 from ingest.batch import BatchOutcome, intake_batch
 from ingest.docs_views import docs_campaign
@@ -46,7 +45,7 @@ def intake_request_from_http(
         test=is_truthy(request.headers.get("X-Test")),
         verbose_key=verbose.strip() if verbose is not None else None,
         idempotency_key=(request.headers.get("Idempotency-Key") or "").strip()[:255],
-        client_ip=client_address(request) or None,
+        client_ip=request.META.get("REMOTE_ADDR") or None,
     )
 
 
