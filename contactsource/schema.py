@@ -28,7 +28,20 @@ def _errors_for(method: str, operation: dict[str, Any]) -> dict[str, dict[str, A
         "401": _error("Not authenticated: send `Authorization: Token …` or log in.", DETAIL),
         "403": _error("Authenticated, but without the model permission this needs.", DETAIL),
         "404": _error("No such object, or no such page.", DETAIL),
-        "429": _error("Too many requests for this user; retry after `Retry-After`.", DETAIL),
+        "429": {
+            **_error(
+                "Too many requests for this user or endpoint API key (API_THROTTLE_USER, "
+                "API_THROTTLE_ENDPOINT_KEY; per minute, shared by every server process): retry "
+                "after `Retry-After`.",
+                DETAIL,
+            ),
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds until the throttle's window ends.",
+                    "schema": {"type": "integer"},
+                }
+            },
+        },
     }
     if has_query or has_body:
         found["400"] = _error("Invalid input: messages per field.", VALIDATION)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -38,6 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "health_check",
+    # Admin login lockout (docs/admin.md): failures counted in the shared cache.
+    "axes",
     "sources",
     "campaigns",
     "finance",
@@ -54,6 +58,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on admin and docs pages; no-store on API and intake answers.
+    "contactsource.headers.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "contactsource.urls"
@@ -89,6 +97,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(BASE_DIR / "var").mkdir(exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The lockout check first (django-axes), then the ordinary user database.
+AUTHENTICATION_BACKENDS = [
+    "contactsource.login_lockout.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -219,6 +233,15 @@ CELERY_BEAT_SCHEDULE["callbacks-sweep"] = {
 }
 
 # --- REST API -----------------------------------------------------------------------------
+
+
+def _throttle_rate(name: str, default: str) -> str:
+    value = env.str(name, default=default).strip()
+    if not re.fullmatch(r"[1-9]\d*/(s|sec|m|min|h|hour|d|day)", value):
+        raise environ.ImproperlyConfigured(f"{name}={value!r}: use requests/period, as 600/min.")
+    return value
+
+
 REST_FRAMEWORK = {
     # DRF's own, with a JSON parser that answers 400 for a body nested 1,000 levels deep.
     "DEFAULT_PARSER_CLASSES": [
@@ -238,8 +261,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"user": env.str("API_THROTTLE_USER", default="6000/min")},
+    # Per user (token or session) and per callback endpoint API key, counted in the shared
+    # cache so the rate holds whatever the number of web processes (contactsource/throttles.py).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "contactsource.throttles.UserThrottle",
+        "subscriptions.throttles.EndpointKeyThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": _throttle_rate("API_THROTTLE_USER", "1200/min"),
+        "endpoint_key": _throttle_rate("API_THROTTLE_ENDPOINT_KEY", "600/min"),
+    },
     # Model validation answers 400 and a protected delete 409, never a 500 (contactsource/api.py).
     "EXCEPTION_HANDLER": "contactsource.api.exception_handler",
 }
@@ -281,7 +312,41 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- Cache: throttles, lockouts and docs sessions, shared by every web process ---------------
+# Redis in production and tests; `make run` has no Redis (its broker is kombu's filesystem
+# transport), so it shares a file cache under var/ between its processes instead.
+_CACHE_DEFAULT = (
+    f"filecache://{BASE_DIR / 'var' / 'cache'}"
+    if CELERY_BROKER_URL.startswith("filesystem://")
+    else "redis://127.0.0.1:6379/1"
+)
+CACHES = {"default": env.cache_url("CACHE_URL", default=_CACHE_DEFAULT)}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Django's own Redis backend (django-environ would pick django-redis if it were installed);
+    # a Redis that is down answers at once instead of holding the request.
+    CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
+
+# Failed authentications, counted per client address and per source in the shared cache
+# (contactsource/failure_limits.py). Over the limit the intake and the docs form answer 429
+# with Retry-After until the window ends.
+AUTH_FAILURE_WINDOW_SECONDS = env.int("AUTH_FAILURE_WINDOW_SECONDS", default=300)
+AUTH_FAILURE_LIMIT_PER_ADDRESS = env.int("AUTH_FAILURE_LIMIT_PER_ADDRESS", default=30)
+AUTH_FAILURE_LIMIT_PER_SOURCE = env.int("AUTH_FAILURE_LIMIT_PER_SOURCE", default=100)
+
+# Admin login lockout (django-axes): this many failures for one username from one address
+# lock that pair out for the cool-off; a successful login clears the count.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(seconds=env.int("ADMIN_LOGIN_COOLOFF_SECONDS", default=900))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "contactsource.login_lockout.lockout_response"
+
+# Partner docs pages: how long the token form's answer is remembered (ingest/docs_access.py).
+DOCS_SESSION_SECONDS = env.int("DOCS_SESSION_SECONDS", default=8 * 3600)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="contactsource@localhost")

@@ -1,23 +1,36 @@
 """Who may read a source's documentation page: a partner with its token, or staff.
 
-The token entered in the form is kept in a cookie signed for that one source (path-scoped to it).
-It is re-checked against the source's current hashes on every request, so rotating the token
-locks the cookie out once the old token's grace period ends. Tokens are never logged.
+A valid token entered in the form opens a docs session: the cookie (path-scoped to the source)
+holds only a random reference; the shared cache holds, under the reference's hash, the source
+and the token sealed with a key derived from the reference. So neither the browser's cookie
+nor the cache alone holds the token, yet the page can show it in its examples. The token is
+re-checked against the source's current hashes on every request, so rotating it ends the
+session once the old token's grace period ends; the session also ends after
+DOCS_SESSION_SECONDS. Tokens are never logged.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
+import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from contactsource.auth_failures import AuthFailures
 from ingest.services import source_token_valid
 from sources.models import Source
 
-COOKIE_MAX_AGE = timedelta(days=30)
+logger = logging.getLogger(__name__)
+
+# Wrong tokens in the form (and in openapi.json's token header), per address and per source.
+DOCS_FAILURES = AuthFailures("docs")
 PLACEHOLDER_TOKEN = "YOUR_TOKEN"  # noqa: S105 (shown to staff: tokens are stored hashed)
 
 
@@ -58,9 +71,47 @@ def cookie_path(source: Source) -> str:
     return reverse("ingest:docs-source", args=[source.pk])
 
 
-def _salt(source: Source) -> str:
-    # Per source: a cookie signed for one source is worthless for another.
-    return f"ingest.docs.source.{source.pk}"
+def _session_key(reference: str) -> str:
+    # The cache never sees the reference itself, only its hash.
+    return "docs-session:" + hashlib.sha256(reference.encode()).hexdigest()
+
+
+def _pad(reference: str, length: int) -> bytes:
+    """A one-time key stream from the reference (HMAC-SHA256 in counter mode): every session
+    has its own random 256-bit reference, so a stream is never used twice."""
+    blocks = (length + 31) // 32
+    key = reference.encode()
+    return b"".join(hmac.digest(key, b"docs-token:%d" % i, "sha256") for i in range(blocks))
+
+
+def _seal(reference: str, token: str) -> str:
+    data = token.encode("utf-8", "surrogatepass")
+    return bytes(a ^ b for a, b in zip(data, _pad(reference, len(data)), strict=False)).hex()
+
+
+def _unseal(reference: str, sealed: str) -> str:
+    try:
+        data = bytes.fromhex(sealed)
+        plain = bytes(a ^ b for a, b in zip(data, _pad(reference, len(data)), strict=False))
+        return plain.decode("utf-8", "surrogatepass")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+
+
+def _session_token(request: HttpRequest, source: Source) -> str:
+    """The token behind this source's docs cookie, or "" (no cookie, expired, other source)."""
+    reference = request.COOKIES.get(cookie_name(source), "")
+    if not reference or len(reference) > 100:
+        return ""
+    try:
+        record = cache.get(_session_key(reference))
+    except Exception:
+        # The cache is down: the partner sees the token form, not an error page.
+        logger.warning("docs session not read: cache unavailable")
+        return ""
+    if not isinstance(record, dict) or record.get("source") != source.pk:
+        return ""
+    return _unseal(reference, str(record.get("sealed", "")))
 
 
 def _header_token(request: HttpRequest) -> str:
@@ -79,15 +130,7 @@ def docs_viewer(
     """The viewer, or None when only the token form may be shown."""
     now = timezone.now()
     candidates = [_header_token(request)] if allow_header else []
-    candidates.append(
-        request.get_signed_cookie(
-            cookie_name(source),
-            default="",
-            salt=_salt(source),
-            max_age=COOKIE_MAX_AGE,
-        )
-        or ""
-    )
+    candidates.append(_session_token(request, source))
     for token in candidates:
         if token and source_token_valid(source, token, now):
             return DocsViewer(token=token, staff=is_docs_staff(request))
@@ -103,11 +146,15 @@ def docs_token_accepted(source: Source, token: str) -> bool:
 def docs_cookie_set(
     request: HttpRequest, response: HttpResponse, source: Source, token: str
 ) -> None:
-    response.set_signed_cookie(
+    """Open a docs session for a token just checked valid: the cookie holds its reference."""
+    reference = secrets.token_urlsafe(32)
+    seconds = settings.DOCS_SESSION_SECONDS
+    record = {"source": source.pk, "sealed": _seal(reference, token)}
+    cache.set(_session_key(reference), record, timeout=seconds)
+    response.set_cookie(
         cookie_name(source),
-        token,
-        salt=_salt(source),
-        max_age=int(COOKIE_MAX_AGE.total_seconds()),
+        reference,
+        max_age=seconds,
         path=cookie_path(source),
         secure=request.is_secure(),
         httponly=True,
@@ -115,5 +162,9 @@ def docs_cookie_set(
     )
 
 
-def docs_cookie_delete(response: HttpResponse, source: Source) -> None:
+def docs_cookie_delete(request: HttpRequest, response: HttpResponse, source: Source) -> None:
+    """End the docs session: the server forgets it too, so a copied cookie stops working."""
+    reference = request.COOKIES.get(cookie_name(source), "")
+    if reference and len(reference) <= 100:
+        cache.delete(_session_key(reference))
     response.delete_cookie(cookie_name(source), path=cookie_path(source), samesite="Lax")

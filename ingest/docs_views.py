@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from contactsource.models import PublishState
 from ingest import docs_content
 from ingest.docs_access import (
+    DOCS_FAILURES,
     DocsViewer,
     cookie_path,
     docs_cookie_delete,
@@ -60,8 +61,22 @@ def _login_page(
         "action": reverse("ingest:docs-login", args=[source.pk]),
         "next": next_url or request.path,
         "error": error,
+        "session_hours": max(1, settings.DOCS_SESSION_SECONDS // 3600),
     }
     return _private(render(request, "docs/login.html", context, status=status))
+
+
+def _too_many_tries(
+    request: HttpRequest, source: Source, retry_after: int, next_url: str
+) -> HttpResponse:
+    minutes = max(1, (retry_after + 59) // 60)
+    error = (
+        "Too many wrong tokens were tried from your address or for this source. "
+        f"Please wait {minutes} minute{'s' if minutes != 1 else ''}, then try again."
+    )
+    response = _login_page(request, source, status=429, error=error, next_url=next_url)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _campaign_id(ref: str) -> int:
@@ -143,17 +158,27 @@ def _safe_next(value: str, source: Source) -> str:
 @csrf_protect
 @require_POST
 def docs_login(request: HttpRequest, source_id: str) -> HttpResponse:
-    """POST the token form: a valid token is kept in a signed cookie for this source only."""
+    """POST the token form: a valid token opens a docs session for this source only.
+
+    Wrong tokens are counted per address and per source: over the limit the form answers 429
+    with Retry-After (an address before its token is even compared)."""
     source = docs_source_get(source_id)
     if source is None or not docs_visible(request, source):
         return _not_found(request)
     target = _safe_next(request.POST.get("next", ""), source)
     if request.POST.get("forget"):
         response = _private(HttpResponseRedirect(target, status=303))
-        docs_cookie_delete(response, source)
+        docs_cookie_delete(request, response, source)
         return response
+    address = request.META.get("REMOTE_ADDR") or ""
+    retry_after = DOCS_FAILURES.blocked(address)
+    if retry_after is not None:
+        return _too_many_tries(request, source, retry_after, target)
     token = (request.POST.get("token") or "").strip()
     if not docs_token_accepted(source, token):
+        retry_after = DOCS_FAILURES.failed(address, source.pk)
+        if retry_after is not None:
+            return _too_many_tries(request, source, retry_after, target)
         return _login_page(
             request,
             source,

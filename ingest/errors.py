@@ -48,6 +48,16 @@ class IntakeError(Exception):
 
 _INVALID = IntakeStatus.INVALID
 
+# Before every other check once an address has failed too often (ingest/throttle.py).
+TOO_MANY_FAILURES = IntakeRefusal(
+    "too_many_failures",
+    429,
+    _INVALID,
+    "429",
+    "Too many requests with a missing or wrong token or an unknown source, from this address or "
+    "for this source. Nothing was checked or stored. Retry after the seconds in Retry-After.",
+)
+
 TOO_LARGE = IntakeRefusal(
     "too_large",
     413,
@@ -218,6 +228,7 @@ UNAVAILABLE = IntakeRefusal(
 
 # In the order the pipeline checks them (the docs page lists them in this order).
 ALL_REFUSALS: tuple[IntakeRefusal, ...] = (
+    TOO_MANY_FAILURES,
     LENGTH_REQUIRED,
     TOO_LARGE,
     UNSUPPORTED_TYPE,

@@ -46,6 +46,7 @@ from ingest.normalize import normalize_fields
 from ingest.parsing import check_field_count, clean_fields, is_truthy
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.responses import outcome_body
+from ingest.throttle import auth_refused
 from sources.models import Source, SourceCampaign
 from subscriptions.services import PersonData, RealtimeOffer, contact_subscribe, realtime_offer
 
@@ -81,7 +82,7 @@ def _authenticate(req: IntakeRequest, outcome: IntakeOutcome) -> None:
     """The anchor's check order: source, its publish state, token, whitelist, campaign."""
     source_id, campaign_id = _as_id(req.source_ref), _as_id(req.campaign_ref)
     if source_id is None:
-        raise IntakeError(errors.UNKNOWN_SOURCE)
+        raise auth_refused(req, errors.UNKNOWN_SOURCE)
     entry = None
     if campaign_id is not None:
         # One query on the happy path: the entry with its source and campaign.
@@ -93,19 +94,19 @@ def _authenticate(req: IntakeRequest, outcome: IntakeOutcome) -> None:
         )
     source = entry.source if entry else Source.objects.filter(pk=source_id).first()
     if source is None:
-        raise IntakeError(errors.UNKNOWN_SOURCE)
+        raise auth_refused(req, errors.UNKNOWN_SOURCE)
     outcome.source = source
     state = source.publish_state(req.received_at)
     if state != PublishState.PUBLISHED:
         raise IntakeError(_SOURCE_REFUSALS[state])
     if not source_token_valid(source, req.token or "", req.received_at):
-        raise IntakeError(errors.BAD_TOKEN)
+        raise auth_refused(req, errors.BAD_TOKEN, source_id=source.pk)
     outcome.authenticated = True
     if req.verbose_key is not None:
         if not source.verbose_key or not hmac.compare_digest(
             req.verbose_key.encode(), source.verbose_key.encode()
         ):
-            raise IntakeError(errors.BAD_VERBOSE_KEY)
+            raise auth_refused(req, errors.BAD_VERBOSE_KEY, source_id=source.pk)
         outcome.verbose = True
     if entry is not None and entry.is_active:
         outcome.entry = entry
@@ -346,7 +347,7 @@ def _prepare(req: IntakeRequest, outcome: IntakeOutcome, soft: dict[str, str]) -
     if not fields and not problems:
         raise IntakeError(errors.EMPTY)
     if not req.token:
-        raise IntakeError(errors.NO_TOKEN)
+        raise auth_refused(req, errors.NO_TOKEN)
     return fields
 
 
@@ -485,7 +486,7 @@ def _replay_after_race(
 def intake_authenticate(*, req: IntakeRequest, outcome: IntakeOutcome) -> None:
     """A batch's checks, run once: token, source, whitelist, campaign (raises IntakeError)."""
     if not req.token:
-        raise IntakeError(errors.NO_TOKEN)
+        raise auth_refused(req, errors.NO_TOKEN)
     _authenticate(req, outcome)
 
 

@@ -22,6 +22,7 @@ from ingest.parsing import find_token, is_truthy, parse_batch_payload, parse_pay
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.responses import batch_body, json_response, outcome_body
 from ingest.services import event_create, intake_contact
+from ingest.throttle import intake_blocked
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,10 @@ def _run_guarded(
     answers 503 (nothing was stored, and no event can be written); anything else a JSON 500."""
     try:
         try:
+            # An address over its failed-authentication limit: 429 before any check.
+            blocked = intake_blocked(req)
+            if blocked is not None:
+                raise blocked
             req.payload = parse()
         except IntakeError as exc:
             outcome = _failure(req, exc)

@@ -9,8 +9,10 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 
+from contactsource.auth_failures import local_blocks_clear
 from sources.models import SourceCampaign
 from tests.factories import CampaignFieldFactory, SourceCampaignFactory
 
@@ -36,6 +38,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # The production hasher spends a deliberate ~0.3 s per password; the suite creates and signs
     # in hundreds of users, and no test is about the hash's strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Throttle counters, lockouts and docs sessions live in a cache that other test processes
+    # (xdist workers, other checkouts on this machine) share: each process gets its own keys.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    database = settings.DATABASES["default"]["NAME"]
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    settings.CACHES["default"]["KEY_PREFIX"] = f"{prefix}test:{database}:{worker}"
 
 
 @pytest.fixture
@@ -65,6 +73,26 @@ def browser(chromium: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture(autouse=True)
+def _cache_isolated() -> None:
+    """Every test starts with no throttle counts, lockouts or docs sessions: one test's failed
+    logins must never throttle another's."""
+    _cache_clear()
+    local_blocks_clear()
+
+
+def _cache_clear() -> None:
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    if not settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        cache.clear()
+        return
+    # Never FLUSHDB: the Redis database may be shared (the Celery broker, other processes).
+    client = cache._cache.get_client(None, write=True)  # type: ignore[attr-defined]
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture

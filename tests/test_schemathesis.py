@@ -19,9 +19,10 @@ from typing import Any
 import httpx
 import pytest
 from celery.app.task import Task
+from django.conf import settings
 from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
-from rest_framework.throttling import UserRateThrottle
+from rest_framework.settings import api_settings
 
 from tests.api_clients import make_entry, token_of
 from tests.factories import CampaignFieldFactory, CapFactory
@@ -59,8 +60,11 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(httpx.Client, "send", refuse)
     monkeypatch.setattr(Task, "apply_async", lambda self, *args, **kwargs: None)
-    # The generated load is the point here, not the per-user rate limit.
-    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": None})
+    # The generated load is the point here, not the rate limits (API throttles, and the 429
+    # that the intake answers an address after many requests without a valid token).
+    monkeypatch.setattr(api_settings, "DEFAULT_THROTTLE_RATES", {})
+    monkeypatch.setattr(settings, "AUTH_FAILURE_LIMIT_PER_ADDRESS", 10**9)
+    monkeypatch.setattr(settings, "AUTH_FAILURE_LIMIT_PER_SOURCE", 10**9)
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(
