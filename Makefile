@@ -1,6 +1,7 @@
-# Contact Source: `make run` (the app on SQLite, demo data) and `make test` (the suite on
-# PostgreSQL and Redis). Both build the environment from uv.lock first: `make run` the runtime
-# dependencies only, `make test` and `make check` the dev group on top.
+# Contact Source: `make run` (the app on an embedded PostgreSQL unless DATABASE_URL is set, demo
+# data) and `make test` (the suite on PostgreSQL and Redis). Both build the environment from
+# uv.lock first: `make run` the runtime dependencies only (and the embedded server's wheel, the
+# `local` group), `make test` and `make check` the dev group on top.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -12,14 +13,15 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 WEB_PORT ?= 8000
 # The broker URL names its (unused) host: without one kombu warns at every connection.
 RUN_ENV := DEBUG=true SECRET_KEY=dev-only-not-secret \
-	DATABASE_URL=sqlite:///$(CURDIR)/var/db.sqlite3 \
 	CELERY_BROKER_URL=filesystem://localhost/ CELERY_FILESYSTEM_DIR=$(CURDIR)/var/broker \
 	CALLBACK_ALLOW_PRIVATE=true PUBLIC_BASE_URL=http://127.0.0.1:$(WEB_PORT) WEB_PORT=$(WEB_PORT)
 
-TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/contactsource)
+# The database: DATABASE_URL when set, else the server on 127.0.0.1:5432, else an embedded one
+# (.ci/with-database). Redis: CELERY_BROKER_URL, else 127.0.0.1:6379.
+WITH_DB := .ci/with-database
 TEST_BROKER_URL ?= $(or $(CELERY_BROKER_URL),redis://127.0.0.1:6379/0)
-TEST_ENV := SECRET_KEY=test-only-not-secret DATABASE_URL=$(TEST_DATABASE_URL) \
-	CELERY_BROKER_URL=$(TEST_BROKER_URL) CALLBACK_ALLOW_PRIVATE=false
+TEST_ENV := SECRET_KEY=test-only-not-secret CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+	CALLBACK_ALLOW_PRIVATE=false $(WITH_DB) test
 PYTEST_ARGS ?= -n 2
 CHROMIUM_PATH ?= /usr/bin/chromium
 # Debian packages the suite starts (the browser tests, private Redis servers, the docs page's
@@ -27,7 +29,7 @@ CHROMIUM_PATH ?= /usr/bin/chromium
 TEST_PACKAGES := chromium=$(CHROMIUM_PATH) redis-server curl
 APT_INSTALL := .ci/apt-install
 
-.PHONY: env env-runtime run test test-slow test-all test-packages screenshots check \
+.PHONY: env env-runtime run run-app test test-slow test-all test-packages screenshots check \
 	compose-package lint fix bench bench-batch clean
 
 $(UV):
@@ -38,23 +40,27 @@ $(UV):
 # environment holds the runtime set too, so `make run` after `make test` installs nothing; a
 # runtime sync is exact (it removes the dev group), so it drops the dev stamp.
 $(VENV)/.synced-runtime: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen --no-dev --python $(PYTHON)
+	$(UV) sync --frozen --no-dev --group local --python $(PYTHON)
 	rm -f $(VENV)/.synced-dev
 	touch $@
 
 $(VENV)/.synced-dev: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --group local --python $(PYTHON)
 	touch $(VENV)/.synced-runtime $@
 
 env-runtime: $(VENV)/.synced-runtime
 
 env: $(VENV)/.synced-dev
 
+# The embedded PostgreSQL (unless DATABASE_URL is set) starts first and stops after Ctrl-C.
 run: env-runtime
 	mkdir -p var
-	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
-	$(RUN_ENV) $(BIN)/python manage.py seed_demo
-	$(RUN_ENV) PATH=$(abspath $(BIN)):$$PATH $(BIN)/honcho -f Procfile.dev start
+	$(RUN_ENV) $(WITH_DB) run $(MAKE) --no-print-directory run-app
+
+run-app:
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/honcho -f Procfile.dev start
 
 # The default lane: everything but the long load and fault tests (marked `slow`).
 test: test-packages env
@@ -72,7 +78,7 @@ test-packages:
 
 # The README's admin screenshots (docs/screenshots/), taken by the browser test with real data.
 screenshots: test-packages env
-	$(TEST_ENV) SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:xdist tests/browser
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(TEST_ENV) $(BIN)/pytest -p no:xdist tests/browser
 
 check: compose-package env
 	$(BIN)/ruff format --check .

@@ -8,8 +8,7 @@ so every object has its `pk` afterwards, as with `bulk_create`.
 
 Same contract as `bulk_create(objs)` for plain rows: `pre_save(add=True)` runs (auto_now_add),
 values are prepared by each field (`get_db_prep_save`), objects end up saved. Not for models with
-database defaults or multi-table inheritance. Other databases (the SQLite of `make run`) take
-`bulk_create`.
+database defaults or multi-table inheritance. Fewer than `COPY_MIN_ROWS` rows take `bulk_create`.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ COPY_MIN_ROWS = 20
 
 def bulk_insert(model: type[M], objs: Sequence[M]) -> Sequence[M]:
     """Insert `objs` (unsaved instances of `model`) and set their primary keys."""
-    if connection.vendor != "postgresql" or len(objs) < COPY_MIN_ROWS:
+    if len(objs) < COPY_MIN_ROWS:
         return model._default_manager.bulk_create(objs)
     opts = model._meta
     pk = opts.pk

@@ -74,17 +74,20 @@ def duplicate_check_locked(outcome: IntakeOutcome, id_hash: str, now: datetime) 
     Two parallel posts of one identity would both see "not seen" and both be kept: a
     transaction-scoped advisory lock on (source, campaign, identity) makes the second wait for
     the first to commit, and its check (a new statement, so a fresh snapshot) then sees it.
-    SQLite needs no lock: its writers already run one at a time.
     """
     if _duplicate_window(outcome, id_hash) is None:
         return
-    if connection.vendor == "postgresql":
-        assert outcome.entry is not None
-        seed = f"dup:{outcome.entry.source_id}:{outcome.entry.campaign_id}:{id_hash}"
-        key = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big", signed=True)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    assert outcome.entry is not None
+    key = duplicate_lock_key(outcome.entry.source_id, outcome.entry.campaign_id, id_hash)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
     duplicate_check(outcome, id_hash, now)
+
+
+def duplicate_lock_key(source_id: int, campaign_id: int, id_hash: str) -> int:
+    """The advisory lock of one identity in one source+campaign (single posts and batches)."""
+    seed = f"dup:{source_id}:{campaign_id}:{id_hash}"
+    return int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big", signed=True)
 
 
 def caps_for(outcome: IntakeOutcome, values: dict[str, Any]) -> list[Cap]:

@@ -16,7 +16,6 @@ real-time buyer (one synchronous call per contact) take the item-by-item path in
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,7 +30,13 @@ from finance.batch import BatchCaps, ledger_record_intakes
 from finance.models import Cap
 from finance.selectors import caps_applicable
 from ingest import errors
-from ingest.admission import caps_report, humanize_window, is_scrubbed, limited_error
+from ingest.admission import (
+    caps_report,
+    duplicate_lock_key,
+    humanize_window,
+    is_scrubbed,
+    limited_error,
+)
 from ingest.errors import IntakeError
 from ingest.models import Contact, IntakeEvent, IntakeStatus
 from ingest.pipeline import IntakeOutcome, IntakeRequest
@@ -136,23 +141,13 @@ def _duplicates_seen(batch: IntakeOutcome, items: list[Item]) -> tuple[set[str],
     hashes = sorted({i.id_hash for i in items if i.id_hash})
     if entry is None or not window or not hashes:
         return set(), window
-    if connection.vendor == "postgresql":
-        keys = sorted(
-            int.from_bytes(
-                hashlib.sha256(f"dup:{entry.source_id}:{entry.campaign_id}:{h}".encode()).digest()[
-                    :8
-                ],
-                "big",
-                signed=True,
-            )
-            for h in hashes
+    keys = sorted(duplicate_lock_key(entry.source_id, entry.campaign_id, h) for h in hashes)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(k)) FROM "
+            "(SELECT k FROM unnest(%s::bigint[]) AS k ORDER BY k) AS keys",
+            [keys],
         )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(pg_advisory_xact_lock(k)) FROM "
-                "(SELECT k FROM unnest(%s::bigint[]) AS k ORDER BY k) AS keys",
-                [keys],
-            )
     at = items[0].req.received_at
     with connection.cursor() as cursor:
         # An array, not an IN list: a thousand parameters cost more to build than to run.

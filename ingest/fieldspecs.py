@@ -4,12 +4,11 @@ The intake's first query (the whitelist entry with its source and campaign) also
 of the campaign's field rows, computed by PostgreSQL (`md5` over every column of every row), so
 any change to a field, by a service, the admin or a raw UPDATE, changes the digest and the next
 post reloads the specs. A hit saves a query and building the specs (about a tenth of the intake's
-CPU time: docs/benchmarks.md). Elsewhere (SQLite in `make run`) there is no digest and no cache.
+CPU time: docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models.expressions import RawSQL
 
 from campaigns.fields import FieldSpec, field_specs_for
@@ -26,9 +25,7 @@ _cache: dict[int, tuple[str, dict[str, FieldSpec]]] = {}
 
 
 def fields_digest_annotation() -> dict[str, RawSQL]:
-    """Annotations for the entry query (none where the database cannot compute the digest)."""
-    if connection.vendor != "postgresql":
-        return {}
+    """Annotations for the entry query: the digest of the campaign's fields."""
     return {"fields_digest": RawSQL(FIELDS_DIGEST_SQL, ())}  # noqa: S611 (constant SQL)
 
 

@@ -9,10 +9,9 @@ from django.db import migrations, models
 def content_storage_external(apps, schema_editor):
     # Uncompressed out-of-line storage: the import task reads the file slice by slice with
     # substring(), which PostgreSQL can then fetch without decompressing the whole value.
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            "ALTER TABLE ingest_contactimport ALTER COLUMN content SET STORAGE EXTERNAL"
-        )
+    schema_editor.execute(
+        "ALTER TABLE ingest_contactimport ALTER COLUMN content SET STORAGE EXTERNAL"
+    )
 
 
 class Migration(migrations.Migration):

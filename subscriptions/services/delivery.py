@@ -18,7 +18,6 @@ from django.db import connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from contactsource.backoff import backoff_delay
 from contactsource.webhooks import PostResult, signed_post
@@ -125,9 +124,9 @@ def judge(claim: Claim, result: PostResult, now: datetime) -> Verdict:
     return Verdict(DeliveryStatus.PENDING, next_attempt_at=next_at)
 
 
-# The worker's three statements are plain SQL (PostgreSQL and SQLite alike): through the ORM,
-# compiling the queries and building model instances cost ~5 ms of CPU per callback, ten
-# times the statements themselves, and one worker process is bound by that CPU.
+# The worker's three statements are plain SQL: through the ORM, compiling the queries and
+# building model instances cost ~5 ms of CPU per callback, ten times the statements themselves,
+# and one worker process is bound by that CPU.
 _DELIVERY = CallbackDelivery._meta.db_table
 _ENDPOINT = CallbackEndpoint._meta.db_table
 _CLAIM_SQL = f"""
@@ -142,21 +141,9 @@ SELECT url, secret, headers, consecutive_failures, failing_since FROM {_ENDPOINT
 """  # noqa: S608
 
 
-def _db_datetime(value: Any) -> datetime:
-    # PostgreSQL returns aware datetimes; SQLite returns Django's UTC text format.
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    parsed = parse_datetime(str(value))
-    assert parsed is not None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _db_json(value: Any) -> Any:
+    # Django's psycopg setup loads json/jsonb columns as text (its fields decode them).
     return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-def _db_param(value: Any) -> Any:
-    return connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
 
 
 def delivery_claim(*, delivery_id: int, now: datetime) -> Claim | None:
@@ -166,9 +153,8 @@ def delivery_claim(*, delivery_id: int, now: datetime) -> Claim | None:
     If that worker dies, the row falls due again when the lease ends and the sweeper resends it.
     """
     lease_end = now + timedelta(seconds=settings.CALLBACK_LEASE_SECONDS)
-    params = [lease_end, now, delivery_id, DeliveryStatus.PENDING.value, now]
     with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, [_db_param(p) for p in params])
+        cursor.execute(_CLAIM_SQL, [lease_end, now, delivery_id, DeliveryStatus.PENDING, now])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -177,10 +163,10 @@ def delivery_claim(*, delivery_id: int, now: datetime) -> Claim | None:
         endpoint_id=int(row[1]),
         event_id=row[2] if isinstance(row[2], uuid.UUID) else uuid.UUID(str(row[2])),
         event_type=str(row[3]),
-        event_date=_db_datetime(row[4]),
+        event_date=row[4],
         payload=_db_json(row[5]),
         attempt=int(row[6]),
-        retry_until=_db_datetime(row[7]),
+        retry_until=row[7],
     )
 
 
@@ -196,7 +182,7 @@ def endpoint_target(*, endpoint_id: int) -> Target | None:
         secret=str(row[1]),
         headers={str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {},
         consecutive_failures=int(row[3]),
-        failing_since=_db_datetime(row[4]) if row[4] is not None else None,
+        failing_since=row[4],
     )
 
 
@@ -246,7 +232,7 @@ def _record_row(claim: Claim, changes: dict[str, Any]) -> None:
     # Only the holder of this attempt writes: a slower, superseded attempt must not overwrite.
     columns = ", ".join(f"{name} = %s" for name in changes)
     sql = f"UPDATE {_DELIVERY} SET {columns} WHERE id = %s AND attempts = %s"  # noqa: S608
-    params = [_db_param(v) for v in changes.values()] + [claim.delivery_id, claim.attempt]
+    params = [*changes.values(), claim.delivery_id, claim.attempt]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
