@@ -73,7 +73,7 @@ class ContactSourceAdminSite(admin.AdminSite):
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
         # Imported here: admin views import the apps' models, which are not ready at import time.
-        from ingest.admin_views.urls import site_urls
+        from backoffice.admin_urls import site_urls
 
         return site_urls(self) + super().get_urls()
 

@@ -31,4 +31,4 @@ urlpatterns = [
 
 if settings.BENCH_ENDPOINTS:
     # The benchmark's baseline (make bench): never mounted unless the setting asks for it.
-    urlpatterns.insert(0, path("", include(("ingest.bench_views", "bench"))))
+    urlpatterns.insert(0, path("", include(("backoffice.bench_views", "bench"))))

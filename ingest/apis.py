@@ -22,12 +22,11 @@ from rest_framework.viewsets import GenericViewSet
 
 from campaigns.fields import field_specs_for
 from contactsource.api import Conflict, ModelPermissions, Pagination, ReadOnlyViewSet
-from ingest.csvfile import CsvFileError
+from imports.csvfile import CsvFileError
+from imports.mapping import mapping_problems
+from imports.services import ImportStateError, contact_import_create, contact_import_start
 from ingest.filters import ContactFilterSet, ContactImportFilterSet, IntakeEventFilterSet
-from ingest.import_mapping import mapping_problems
-from ingest.imports import ImportStateError, contact_import_create, contact_import_start
 from ingest.models import Contact, ContactImport, ContactImportProblem, IntakeEvent
-from ingest.selectors.api_stats import StatsQuery, intake_stats, intake_stats_totals
 from ingest.serializers import (
     ContactImportCreateSerializer,
     ContactImportProblemSerializer,
@@ -38,6 +37,7 @@ from ingest.serializers import (
     StatsQuerySerializer,
     StatsSerializer,
 )
+from reports.selectors.api_stats import StatsQuery, intake_stats, intake_stats_totals
 
 DEFAULT_STATS_RANGE = timedelta(days=30)
 

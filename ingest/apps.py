@@ -7,7 +7,7 @@ from django.db.models.signals import post_migrate
 
 
 def _sync_marketer_group(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
-    from ingest.marketer import marketer_group_sync
+    from backoffice.marketer import marketer_group_sync
 
     marketer_group_sync(using=using)
 

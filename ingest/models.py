@@ -232,7 +232,7 @@ class ContactImportProblem(models.Model):
 class IntakeStatHour(models.Model):
     """Counted intake events (no tests, no replays) per hour, source, campaign and status.
 
-    Kept by a beat task (ingest.stats_rollup) a couple of minutes behind the log, so the charts
+    Kept by a beat task (reports.stats_rollup) a couple of minutes behind the log, so the charts
     sum a few thousand of these rows plus the last minutes of raw events, instead of scanning
     millions of events. The row for the newest hour covers it only up to the watermark.
     """

@@ -16,13 +16,13 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ingest import errors
 from ingest.batch import BatchOutcome, intake_batch
-from ingest.docs_views import docs_campaign
 from ingest.errors import IntakeError
 from ingest.parsing import find_token, is_truthy, parse_batch_payload, parse_payload
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.responses import batch_body, json_response, outcome_body
 from ingest.services import event_create, intake_contact
 from ingest.throttle import intake_blocked
+from partnerdocs.views import docs_campaign
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from contactsource.admin_site import (
     SecretLookupsRefusedMixin,
 )
 from contactsource.tokens import token_generate, token_hash
-from ingest.selectors import Totals, source_today_totals
+from reports.selectors import Totals, source_today_totals
 from sources.admin_views import rotate_token_view, token_page
 from sources.models import Source, SourceCampaign, SourceChange
 from sources.services import source_api_changes_tracked, source_rotate_token

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ingest.models import IntakeEvent, IntakeStatHour, IntakeStatRollup
-from ingest.selectors import StatsRange, intake_totals, local_midnight
+from reports.selectors import StatsRange, intake_totals, local_midnight
 from sources.models import SourceCampaign
 
 pytestmark = pytest.mark.django_db

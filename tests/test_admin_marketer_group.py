@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 
-from ingest.marketer import MARKETER_GROUP, marketer_group_sync
+from backoffice.marketer import MARKETER_GROUP, marketer_group_sync
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ingest.imports import contact_import_run_chunk
+from imports.services import contact_import_run_chunk
 from ingest.models import Contact, ContactImport
 from tests.api_clients import api_client, make_entry, superuser_client
 

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ingest.imports import contact_import_run_chunk
+from imports.services import contact_import_run_chunk
 from ingest.models import ContactImport, ImportStatus
 from tests.factories import CampaignFieldFactory, SourceCampaignFactory
 
@@ -27,7 +27,7 @@ def entry():
 @pytest.fixture
 def sent(monkeypatch):
     tasks: list[int] = []
-    monkeypatch.setattr("ingest.tasks.contact_import_run.delay", tasks.append)
+    monkeypatch.setattr("imports.tasks.contact_import_run.delay", tasks.append)
     return tasks
 
 
