@@ -1,6 +1,6 @@
 """The "marketer" group: the permissions a marketer needs for the admin (docs/admin.md).
 
-Kept in code and synced after every `migrate` (a post_migrate handler, see ingest/apps.py), not
+Kept in code and synced after every `migrate` (post_migrate, see backoffice/apps.py), not
 in a data migration: Django creates permissions only after all migrations have run, so a data
 migration on a fresh database would find none to grant. `manage.py sync_marketer_group` runs the
 same sync by hand. The group's permissions are set to exactly this list on each sync.
@@ -37,8 +37,8 @@ MARKETER_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "subscriptions.callbackdelivery": ("view", "change"),
     "ingest.contact": ("view",),
     "ingest.intakeevent": ("view", "export"),
-    "ingest.contactimport": ("view", "add", "delete"),
-    "ingest.contactimportproblem": ("view",),
+    "imports.contactimport": ("view", "add", "delete"),
+    "imports.contactimportproblem": ("view",),
 }
 
 

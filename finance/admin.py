@@ -184,7 +184,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     list_display = ("id", "created_at", "kind", "amount", "source", "campaign", "contact_id")
     list_filter = ("kind", "source", "campaign")
     list_select_related = ("source", "campaign")
-    search_fields = ("=contact__id", "memo")
+    search_fields = ("=contact_id", "memo")
     date_hierarchy = "created_at"
     actions = ["reverse_charge"]
 
@@ -206,7 +206,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
             return
         contact_ids = set(
             queryset.exclude(kind=LedgerKind.REVERSAL)
-            .filter(contact__isnull=False)
+            .filter(contact_id__isnull=False)
             .values_list("contact_id", flat=True)
         )
         added = sum(

@@ -21,17 +21,17 @@ from campaigns.models import Campaign
 from contactsource.csvexport import stream_csv
 from imports.csvfile import SNIFF_BYTES, CsvFileError, csv_inspect
 from imports.mapping import mapping_problems
+from imports.models import ContactImport, ContactImportProblem, ImportStatus
 from imports.selectors import (
     contact_import_bytes,
     contact_import_problems,
     contact_import_progress,
 )
 from imports.services import ImportStateError, contact_import_create, contact_import_start
-from ingest.models import ContactImport, ContactImportProblem, ImportStatus
 from sources.models import Source
 
-ADD_PERMISSION = "ingest.add_contactimport"
-VIEW_PERMISSION = "ingest.view_contactimport"
+ADD_PERMISSION = "imports.add_contactimport"
+VIEW_PERMISSION = "imports.view_contactimport"
 PREVIEW_PROBLEMS = 20
 
 
@@ -80,7 +80,7 @@ def upload_view(request: HttpRequest) -> HttpResponse:
             form.add_error("file", str(exc))
         else:
             return HttpResponseRedirect(
-                reverse("admin:ingest_contactimport_mapping", args=[imp.pk])
+                reverse("admin:imports_contactimport_mapping", args=[imp.pk])
             )
     context = {
         **admin.site.each_context(request),
@@ -89,7 +89,7 @@ def upload_view(request: HttpRequest) -> HttpResponse:
         "form": form,
         "max_mib": settings.IMPORT_MAX_BYTES // 1_048_576,
     }
-    return TemplateResponse(request, "admin/ingest/contactimport/upload.html", context)
+    return TemplateResponse(request, "admin/imports/contactimport/upload.html", context)
 
 
 def _ordered_specs(campaign: Campaign) -> dict[str, FieldSpec]:
@@ -137,7 +137,7 @@ def mapping_view(request: HttpRequest, object_id: str) -> HttpResponse:
     imp = get_object_or_404(
         ContactImport.objects.select_related("source", "campaign").defer("content"), pk=object_id
     )
-    progress_url = reverse("admin:ingest_contactimport_change", args=[imp.pk])
+    progress_url = reverse("admin:imports_contactimport_change", args=[imp.pk])
     if imp.status != ImportStatus.MAPPING:
         return HttpResponseRedirect(progress_url)
     form = ImportMappingForm(request.POST or None, imp=imp, specs=_ordered_specs(imp.campaign))
@@ -160,7 +160,7 @@ def mapping_view(request: HttpRequest, object_id: str) -> HttpResponse:
         "form": form,
         "rows": rows,
     }
-    return TemplateResponse(request, "admin/ingest/contactimport/mapping.html", context)
+    return TemplateResponse(request, "admin/imports/contactimport/mapping.html", context)
 
 
 def _samples(imp: ContactImport) -> list[list[str]]:
@@ -181,7 +181,7 @@ def progress_view(request: HttpRequest, object_id: str) -> HttpResponse:
         pk=object_id,
     )
     if imp.status == ImportStatus.MAPPING and request.user.has_perm(ADD_PERMISSION):
-        return HttpResponseRedirect(reverse("admin:ingest_contactimport_mapping", args=[imp.pk]))
+        return HttpResponseRedirect(reverse("admin:imports_contactimport_mapping", args=[imp.pk]))
     problems = contact_import_problems(imp)
     context = {
         **admin.site.each_context(request),
@@ -196,7 +196,7 @@ def progress_view(request: HttpRequest, object_id: str) -> HttpResponse:
             for index, key in sorted(imp.mapping.items(), key=lambda item: int(item[0]))
         ],
     }
-    return TemplateResponse(request, "admin/ingest/contactimport/progress.html", context)
+    return TemplateResponse(request, "admin/imports/contactimport/progress.html", context)
 
 
 def _worst_first(problems: Any) -> Any:

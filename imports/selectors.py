@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import BinaryField, QuerySet
 from django.db.models.functions import Substr
 
-from ingest.models import ContactImport, ContactImportProblem, ImportStatus
+from imports.models import ContactImport, ContactImportProblem, ImportStatus
 
 ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 

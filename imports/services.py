@@ -26,19 +26,12 @@ from campaigns.models import Campaign
 from contactsource.bulk import bulk_insert
 from imports.csvfile import CsvFileError, CsvRecord, csv_inspect, csv_records
 from imports.mapping import mapping_guess
+from imports.models import ContactImport, ContactImportProblem, ImportRowOutcome, ImportStatus
 from imports.selectors import contact_import_bytes
 from ingest import errors
 from ingest.admission import duplicate_check_locked, humanize_window
 from ingest.errors import IntakeError
-from ingest.models import (
-    Contact,
-    ContactImport,
-    ContactImportProblem,
-    ImportRowOutcome,
-    ImportStatus,
-    IntakeEvent,
-    IntakeStatus,
-)
+from ingest.models import Contact, IntakeEvent, IntakeStatus
 from ingest.parsing import clean_fields
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.services import (

@@ -1,4 +1,7 @@
-"""Celery tasks of the ingest app: CSV imports (the ContactImport row is the truth), stats."""
+"""Celery tasks of CSV imports (the ContactImport row is the truth).
+
+The tasks keep the names they had in the ingest app: queued messages and beat entries
+(contactsource/settings.py) name them so."""
 
 from __future__ import annotations
 
@@ -14,7 +17,6 @@ from django.utils import timezone
 from imports.csvfile import CsvFileError
 from imports.selectors import contact_imports_stalled
 from imports.services import contact_import_fail, contact_import_run_chunk
-from reports.stats_rollup import intake_stats_rollup
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +27,7 @@ UNEXPECTED = (
 
 
 @shared_task(
+    name="ingest.tasks.contact_import_run",
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=5,
     retry_backoff_max=300,
@@ -47,7 +50,7 @@ def contact_import_run(import_id: int) -> None:
         contact_import_fail(import_id=import_id, message=UNEXPECTED.format(import_id=import_id))
 
 
-@shared_task
+@shared_task(name="ingest.tasks.contact_imports_resume")
 def contact_imports_resume() -> int:
     """Beat: re-enqueue imports whose task was lost (a worker killed, the broker flushed)."""
     since = timezone.now() - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
@@ -55,9 +58,3 @@ def contact_imports_resume() -> int:
     for import_id in stalled:
         contact_import_run.delay(import_id)
     return len(stalled)
-
-
-@shared_task(expires=60)
-def intake_stats_roll_up() -> int:
-    """Beat, every minute: fold new intake events into the hourly stats behind the charts."""
-    return intake_stats_rollup()

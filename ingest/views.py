@@ -22,7 +22,6 @@ from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.responses import batch_body, json_response, outcome_body
 from ingest.services import event_create, intake_contact
 from ingest.throttle import intake_blocked
-from partnerdocs.views import docs_campaign
 
 logger = logging.getLogger(__name__)
 
@@ -122,9 +121,7 @@ def contact_intake(request: HttpRequest, source_id: str, campaign_id: str) -> Ht
 def contact_dispatch(request: HttpRequest, source_id: str, campaign_id: str) -> HttpResponse:
     if request.method in ("POST", "PUT"):
         return contact_intake(request, source_id, campaign_id)
-    if request.method in ("GET", "HEAD"):
-        # The intake's URL doubles as the campaign's page of the partner docs (DESIGN §4, §8).
-        return docs_campaign(request, source_id, campaign_id)
+    # GET and HEAD never get here: the root URLconf sends them to the docs page (DESIGN §8).
     response = json_response(
         {"errors": {"405": "Use POST or PUT to send a contact."}, "success": False},
         405,

@@ -19,7 +19,7 @@ from django.db.models import Count, Min, Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from ingest.models import IntakeStatHour, IntakeStatRollup
+from reports.models import IntakeStatHour, IntakeStatRollup
 from reports.selectors.stats import ROLLUP_NAME, counted_events
 
 ZERO = Decimal("0")

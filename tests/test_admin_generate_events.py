@@ -7,7 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from ingest.models import IntakeEvent, IntakeStatHour, IntakeStatRollup
+from ingest.models import IntakeEvent
+from reports.models import IntakeStatHour, IntakeStatRollup
 from reports.selectors import StatsRange, intake_totals, local_midnight
 from sources.models import SourceCampaign
 

@@ -15,8 +15,8 @@ PAGES = [
     "/admin/charts/intake/",
     "/admin/ingest/intakeevent/",
     "/admin/ingest/intakeevent/export.csv",
-    "/admin/ingest/contactimport/",
-    "/admin/ingest/contactimport/add/",
+    "/admin/imports/contactimport/",
+    "/admin/imports/contactimport/add/",
     "/admin/sources/source/",
     "/admin/sources/source/add/",
     "/admin/campaigns/campaign/",
@@ -41,7 +41,7 @@ def test_migrate_creates_the_marketer_group_with_its_permissions():
         "finance.change_cap",
         "ingest.view_intakeevent",
         "ingest.export_intakeevent",
-        "ingest.add_contactimport",
+        "imports.add_contactimport",
         "subscriptions.change_callbackdelivery",
     } <= granted
     assert "ingest.change_intakeevent" not in granted

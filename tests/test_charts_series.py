@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.models import IntakeEvent, IntakeStatHour
+from ingest.models import IntakeEvent
+from reports.models import IntakeStatHour
 from reports.selectors import (
     StatsRange,
     intake_by_group,

@@ -6,6 +6,7 @@ import pytest
 
 from finance.models import Cap, CapCounter, LedgerEntry
 from imports import services as import_services
+from imports.models import ContactImport, ContactImportProblem, ImportStatus
 from imports.selectors import contact_import_progress
 from imports.services import (
     ImportStateError,
@@ -13,13 +14,7 @@ from imports.services import (
     contact_import_run_chunk,
     contact_import_start,
 )
-from ingest.models import (
-    Contact,
-    ContactImport,
-    ContactImportProblem,
-    ImportStatus,
-    IntakeEvent,
-)
+from ingest.models import Contact, IntakeEvent
 from subscriptions.models import CallbackDelivery, CallbackEndpoint, Subscription
 from tests.factories import (
     CallbackEndpointFactory,

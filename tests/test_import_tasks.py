@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from imports import tasks
+from imports.models import ContactImport, ImportStatus
 from imports.services import contact_import_create, contact_import_start
-from ingest.models import Contact, ContactImport, ImportStatus
+from ingest.models import Contact
 from sources.models import SourceCampaign
 from tests.factories import CampaignFieldFactory, SourceCampaignFactory
 

@@ -1,5 +1,5 @@
-"""The marketer's admin pages that are more than a model form: charts, dashboard, timeline, imports.
+"""The marketer's admin pages that are more than a model form: dashboard, charts, timeline.
 
-Thin views: they parse a form, call selectors (reads) or services (writes) and render. They are
-wired into the admin by `urls.site_urls` (site-wide pages) and by `ingest/admin.py` (per model).
+Thin views: they parse a form, call selectors (reads) and render. They are wired into the admin
+by `backoffice/admin_urls.py` (site-wide pages) and by `reports/admin.py` (per model).
 """

@@ -1,4 +1,4 @@
-"""Chart data for the admin: django-chartjs line-chart views backed by ingest.selectors.
+"""Chart data for the admin: django-chartjs line-chart views backed by reports.selectors.
 
 `GET /admin/charts/intake/?by=status|campaign|source|money&source=&campaign=&start=&end=&bucket=`
 answers Chart.js data (`labels`, `datasets`); `static/cs_admin/charts.js` draws it.

@@ -18,7 +18,8 @@ from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from ingest.models import IntakeEvent, IntakeStatHour, IntakeStatRollup, IntakeStatus
+from ingest.models import IntakeEvent, IntakeStatus
+from reports.models import IntakeStatHour, IntakeStatRollup
 from sources.models import Source
 
 Bucket = Literal["hour", "day"]

@@ -10,7 +10,10 @@ from backoffice.marketer import MARKETER_GROUP, marketer_group_sync
 
 
 class Command(BaseCommand):
-    help = 'Create the "marketer" group or reset its permissions to the ones in ingest/marketer.py.'
+    help = (
+        'Create the "marketer" group or reset its permissions to the ones in '
+        "backoffice/marketer.py."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         group = marketer_group_sync()
