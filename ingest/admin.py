@@ -3,8 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import capfirst
 
 from finance.models import LedgerEntry
@@ -35,7 +38,19 @@ class ContactAdmin(ReadOnlyAdmin):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         entries = LedgerEntry.objects.filter(contact_id__in=[obj.pk for obj in objs])
         name = capfirst(LedgerEntry._meta.verbose_name)
-        protected = [*protected, *(f"{name}: {entry}" for entry in entries.order_by("pk"))]
+        protected = [
+            *protected,
+            *(
+                # As Django lists protected objects: "Ledger entry: <link to the entry>".
+                format_html(
+                    '{}: <a href="{}">{}</a>',
+                    name,
+                    reverse("admin:finance_ledgerentry_change", args=[quote(entry.pk)]),
+                    entry,
+                )
+                for entry in entries.order_by("pk")
+            ),
+        ]
         return deleted, counts, perms_needed, protected
 
 
