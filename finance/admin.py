@@ -204,11 +204,13 @@ class LedgerEntryAdmin(admin.ModelAdmin):
                 request, "Reversing a charge needs the permission to add ledger entries."
             )
             return
-        contact_ids = set(
-            queryset.exclude(kind=LedgerKind.REVERSAL)
-            .filter(contact_id__isnull=False)
-            .values_list("contact_id", flat=True)
-        )
+        contact_ids = {
+            cid
+            for cid in queryset.exclude(kind=LedgerKind.REVERSAL).values_list(
+                "contact_id", flat=True
+            )
+            if cid is not None
+        }
         added = sum(
             len(ledger_reverse_contact(contact_id=cid, memo=f"reversed by {request.user}"))
             for cid in sorted(contact_ids)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
@@ -31,7 +32,7 @@ class ContactAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
     def get_deleted_objects(
-        self, objs: QuerySet[Contact] | list[Contact], request: HttpRequest
+        self, objs: Sequence[Any] | QuerySet[Any], request: HttpRequest
     ) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
         """A contact the ledger charged stays: the ledger keeps a plain contact id, not a foreign
         key (finance sits below ingest), so its protection is spelled out here."""

@@ -105,7 +105,7 @@ class SourceAdmin(PageExtrasAdmin, SecretLookupsRefusedMixin, ChangeSetAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     secret_fields = ("token_hash", "previous_token_hash", "notification_secret")
     # The reports app adds today's figures to this list (reports/admin.py).
-    list_display = ("id", "name", "category", "is_published", "internal")
+    list_display: tuple[str, ...] = ("id", "name", "category", "is_published", "internal")
     list_filter = (
         "is_published",
         "category",

@@ -20,11 +20,12 @@ from finance.models import LedgerEntry
 from imports.models import ContactImport, ContactImportProblem
 from ingest.models import Contact
 from reports.models import IntakeStatHour, IntakeStatRollup
+from sources.models import SourceCampaign
 from tests.factories import CampaignFieldFactory, SourceCampaignFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE_THE_MOVE = [
+BEFORE_THE_MOVE: list[tuple[str, str | None]] = [
     ("ingest", "0002_admin_imports_stats_export"),
     ("finance", "0001_caps_counters_ledger"),
     ("imports", None),
@@ -58,8 +59,10 @@ def executor() -> Iterator[MigrationExecutor]:
 
 def _fill_as_before(executor: MigrationExecutor, post_contact) -> dict[str, int]:
     """Rows written with the models as they were before the move."""
-    old = executor.loader.project_state([t for t in BEFORE_THE_MOVE if t[1] is not None]).apps
-    entry = SourceCampaignFactory()
+    old = executor.loader.project_state(
+        [(app, name) for app, name in BEFORE_THE_MOVE if name is not None]
+    ).apps
+    entry: SourceCampaign = SourceCampaignFactory.create()
     CampaignFieldFactory(campaign=entry.campaign, key="email", type="email", required=False)
     for n in range(3):
         assert post_contact(entry, {"email": f"lead{n}@example.com"}).status_code == 200
