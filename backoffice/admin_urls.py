@@ -38,6 +38,9 @@ def site_urls(site: AdminSite) -> list[URLPattern]:
         path("dashboard/", site.admin_view(dashboard_view), name="dashboard"),
         path("charts/intake/", site.admin_view(IntakeChartView.as_view()), name="chart-intake"),
         path("caps/", site.admin_view(caps_dashboard_view), name="caps"),
-        *(path(f"{old}<path:rest>", _moved_view(old, new)) for old, new in MOVED_PAGES.items()),
-        *(path(old, _moved_view(old, new)) for old, new in MOVED_PAGES.items()),
+        *(
+            path(f"{old}{rest}", site.admin_view(_moved_view(old, new)))
+            for old, new in MOVED_PAGES.items()
+            for rest in ("", "<path:rest>")
+        ),
     ]
