@@ -26,7 +26,7 @@ from tests.factories import CampaignFieldFactory, SourceCampaignFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE_THE_MOVE: list[tuple[str, str | None]] = [
-    ("ingest", "0002_admin_imports_stats_export"),
+    ("ingest", "0003_idempotency_scope"),
     ("finance", "0001_caps_counters_ledger"),
     ("imports", None),
     ("reports", None),

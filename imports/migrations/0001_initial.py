@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('campaigns', '0001_initial'),
         ('contenttypes', '0002_remove_content_type_name'),
-        ('ingest', '0003_move_imports_and_stats_out'),
+        ('ingest', '0004_move_imports_and_stats_out'),
         ('sources', '0003_source_category'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ingest', '0002_admin_imports_stats_export'),
+        ('ingest', '0003_idempotency_scope'),
     ]
 
     operations = [
