@@ -83,6 +83,8 @@ screenshots: test-packages env
 check: compose-package env
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	@# The apps' layers (DESIGN §2), the contract in pyproject.toml.
+	$(BIN)/lint-imports
 	@# django-stubs loads the settings, which need SECRET_KEY unless DEBUG is on.
 	DEBUG=true $(BIN)/mypy .
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run

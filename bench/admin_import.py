@@ -38,8 +38,8 @@ def _import_once(
     ctx: Context, target: fixtures.BenchTarget, rows: int, first: int
 ) -> dict[str, Any]:
     from campaigns.models import Campaign
-    from ingest.imports import contact_import_create, contact_import_start
-    from ingest.models import ContactImport, ImportStatus
+    from imports.models import ContactImport, ImportStatus
+    from imports.services import contact_import_create, contact_import_start
     from sources.models import Source
 
     content = _csv(rows, first)

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from campaigns.models import Campaign, CampaignField
-from contactsource.admin_site import ChangeSetAdmin
+from contactsource.admin_site import ChangeSetAdmin, PageExtrasAdmin
 from contactsource.api_changes import api_changes_tracked
 
 
@@ -19,7 +19,7 @@ class CampaignFieldInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(ChangeSetAdmin):
+class CampaignAdmin(PageExtrasAdmin, ChangeSetAdmin):
     list_display = ("id", "name", "is_published", "revenue", "phone_region", "timezone")
     list_filter = ("is_published",)
     search_fields = ("name", "description")

@@ -1,8 +1,11 @@
 """The project's admin site: Django's admin plus the marketer's pages (dashboard, charts, caps).
 
 Installed as `contactsource.admin_site.AdminConfig` in place of `django.contrib.admin`, so every
-`@admin.register` in the apps lands on this site. Like `contactsource/urls.py`, this is project
-wiring: it may import the apps' admin views (lazily, once URLs are built).
+`@admin.register` in the apps lands on this site. Like `contactsource/urls.py`, this is the
+composition root: it may import the apps' admin views (lazily, once URLs are built; the
+import-linter contract in pyproject.toml ignores that one import). The rest of this module is
+shared admin pieces the apps import (ChangeSetAdmin, PageExtrasAdmin, SecretLookupsRefusedMixin,
+the https default).
 """
 
 from __future__ import annotations
@@ -59,6 +62,43 @@ class SecretLookupsRefusedMixin(admin.ModelAdmin):
         return super().lookup_allowed(lookup, value, request)
 
 
+# Links and panels that upper apps add to a lower app's change page, by model ("sources.source").
+# A lower app never reaches up, not even by a template tag or a URL name (STYLE.md): the upper
+# app contributes its piece as a template, as finance/admin.py adds its cap inlines.
+PAGE_EXTRAS: dict[str, dict[str, list[str]]] = {}
+
+
+def page_extras_add(model: str, *, links: str = "", panels: str = "") -> None:
+    """Include `links` (list items among the object tools) and `panels` (below the tools) on
+    `model`'s change page. They render with the change form's context (`original`, `perms`, …)
+    plus `kind` ("source", "campaign") and `source`/`campaign`, the object's id or None."""
+    extras = PAGE_EXTRAS.setdefault(model, {"links": [], "panels": []})
+    for where, template in (("links", links), ("panels", panels)):
+        if template and template not in extras[where]:
+            extras[where].append(template)
+
+
+class PageExtrasAdmin(admin.ModelAdmin):
+    """A change page that includes what upper apps contributed with `page_extras_add`."""
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        extras = PAGE_EXTRAS.get(self.opts.label_lower, {})
+        context = {
+            **context,
+            "page_links": extras.get("links", []),
+            "page_panels": extras.get("panels", []),
+        }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
 def https_formfield(db_field: models.Field, **kwargs: Any) -> Any:
     """A ModelForm's `Meta.formfield_callback` with the same https default."""
     kwargs = {**HTTPS_URL_FIELDS.get(type(db_field), {}), **kwargs}
@@ -73,7 +113,7 @@ class ContactSourceAdminSite(admin.AdminSite):
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
         # Imported here: admin views import the apps' models, which are not ready at import time.
-        from ingest.admin_views.urls import site_urls
+        from backoffice.admin_urls import site_urls
 
         return site_urls(self) + super().get_urls()
 

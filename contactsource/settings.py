@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "finance",
     "subscriptions",
     "ingest",
+    "reports",
+    "imports",
+    "partnerdocs",
+    "backoffice",
 ]
 
 MIDDLEWARE = [

@@ -184,7 +184,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     list_display = ("id", "created_at", "kind", "amount", "source", "campaign", "contact_id")
     list_filter = ("kind", "source", "campaign")
     list_select_related = ("source", "campaign")
-    search_fields = ("=contact__id", "memo")
+    search_fields = ("=contact_id", "memo")
     date_hierarchy = "created_at"
     actions = ["reverse_charge"]
 
@@ -204,11 +204,13 @@ class LedgerEntryAdmin(admin.ModelAdmin):
                 request, "Reversing a charge needs the permission to add ledger entries."
             )
             return
-        contact_ids = set(
-            queryset.exclude(kind=LedgerKind.REVERSAL)
-            .filter(contact__isnull=False)
-            .values_list("contact_id", flat=True)
-        )
+        contact_ids = {
+            cid
+            for cid in queryset.exclude(kind=LedgerKind.REVERSAL).values_list(
+                "contact_id", flat=True
+            )
+            if cid is not None
+        }
         added = sum(
             len(ledger_reverse_contact(contact_id=cid, memo=f"reversed by {request.user}"))
             for cid in sorted(contact_ids)

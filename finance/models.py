@@ -157,13 +157,10 @@ class LedgerEntry(models.Model):
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.PROTECT, related_name="ledger_entries"
     )
-    contact = models.ForeignKey(
-        "ingest.Contact",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="ledger_entries",
-    )
+    # The contact charged: a plain id, as subscriptions keeps one; finance sits below ingest
+    # (DESIGN §2) and never links to its tables. The column and its index are the former
+    # foreign key's; ingest's admin still refuses to delete a contact the ledger names.
+    contact_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     utm_source = models.CharField(max_length=255, blank=True)
     reverses = models.OneToOneField(
         "self",

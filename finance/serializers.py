@@ -58,6 +58,8 @@ class CapUsageSerializer(serializers.Serializer[Any]):
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer[LedgerEntry]):
+    contact = serializers.IntegerField(source="contact_id", read_only=True, allow_null=True)
+
     class Meta:
         model = LedgerEntry
         fields = [

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from contactsource.api import CreatedRangeFilterSet, IdFilter
-from ingest.models import Contact, ContactImport, IntakeEvent
+from ingest.models import Contact, IntakeEvent
 
 
 class ContactFilterSet(CreatedRangeFilterSet):
@@ -22,12 +22,3 @@ class IntakeEventFilterSet(CreatedRangeFilterSet):
     class Meta:
         model = IntakeEvent
         fields = ["source", "campaign", "status", "http_status", "is_test", "request_id", "contact"]
-
-
-class ContactImportFilterSet(CreatedRangeFilterSet):
-    source = IdFilter(field_name="source_id", help_text="Source id.")
-    campaign = IdFilter(field_name="campaign_id", help_text="Campaign id.")
-
-    class Meta:
-        model = ContactImport
-        fields = ["source", "campaign", "status"]

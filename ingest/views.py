@@ -16,7 +16,6 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ingest import errors
 from ingest.batch import BatchOutcome, intake_batch
-from ingest.docs_views import docs_campaign
 from ingest.errors import IntakeError
 from ingest.parsing import find_token, is_truthy, parse_batch_payload, parse_payload
 from ingest.pipeline import IntakeOutcome, IntakeRequest
@@ -122,9 +121,7 @@ def contact_intake(request: HttpRequest, source_id: str, campaign_id: str) -> Ht
 def contact_dispatch(request: HttpRequest, source_id: str, campaign_id: str) -> HttpResponse:
     if request.method in ("POST", "PUT"):
         return contact_intake(request, source_id, campaign_id)
-    if request.method in ("GET", "HEAD"):
-        # The intake's URL doubles as the campaign's page of the partner docs (DESIGN §4, §8).
-        return docs_campaign(request, source_id, campaign_id)
+    # GET and HEAD never get here: the root URLconf sends them to the docs page (DESIGN §8).
     response = json_response(
         {"errors": {"405": "Use POST or PUT to send a contact."}, "success": False},
         405,

@@ -10,17 +10,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.utils.html import format_html
 
 from contactsource.admin_site import (
     HTTPS_URL_FIELDS,
     ChangeSetAdmin,
+    PageExtrasAdmin,
     SecretLookupsRefusedMixin,
 )
 from contactsource.tokens import token_generate, token_hash
-from ingest.selectors import Totals, source_today_totals
 from sources.admin_views import rotate_token_view, token_page
+from sources.documentation import documentation_path
 from sources.models import Source, SourceCampaign, SourceChange
 from sources.services import source_api_changes_tracked, source_rotate_token
 
@@ -100,19 +101,11 @@ class SourceChangeInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(SecretLookupsRefusedMixin, ChangeSetAdmin):
+class SourceAdmin(PageExtrasAdmin, SecretLookupsRefusedMixin, ChangeSetAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     secret_fields = ("token_hash", "previous_token_hash", "notification_secret")
-    list_display = (
-        "id",
-        "name",
-        "category",
-        "is_published",
-        "today_accepted",
-        "today_rejected",
-        "today_cost",
-        "internal",
-    )
+    # The reports app adds today's figures to this list (reports/admin.py).
+    list_display: tuple[str, ...] = ("id", "name", "category", "is_published", "internal")
     list_filter = (
         "is_published",
         "category",
@@ -150,7 +143,7 @@ class SourceAdmin(SecretLookupsRefusedMixin, ChangeSetAdmin):
     def documentation_page(self, obj: Source) -> str:
         if not obj.pk:
             return "Shown once the source is saved."
-        url = reverse("ingest:docs-source", args=[obj.pk])
+        url = documentation_path(obj.pk)
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
 
     def change_set(self, object_id: int) -> AbstractContextManager[Any]:
@@ -194,25 +187,3 @@ class SourceAdmin(SecretLookupsRefusedMixin, ChangeSetAdmin):
         if term.isdigit() and len(term) < 19:  # a number also finds the source with that id
             results |= queryset.filter(pk=int(term))
         return results, may_have_duplicates
-
-    def get_changelist_instance(self, request: HttpRequest) -> Any:
-        """Today's figures for the page's sources: one aggregate for the whole page."""
-        changelist = super().get_changelist_instance(request)
-        sources = list(changelist.result_list)
-        totals = source_today_totals([source.pk for source in sources])
-        for source in sources:
-            source.today = totals.get(source.pk, Totals())
-        changelist.result_list = sources
-        return changelist
-
-    @admin.display(description="accepted today")
-    def today_accepted(self, obj: Source) -> int:
-        return getattr(obj, "today", Totals()).accepted
-
-    @admin.display(description="not accepted today")
-    def today_rejected(self, obj: Source) -> int:
-        return getattr(obj, "today", Totals()).rejected
-
-    @admin.display(description="cost today")
-    def today_cost(self, obj: Source) -> str:
-        return f"{getattr(obj, 'today', Totals()).cost:.2f}"

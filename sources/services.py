@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 
 from contactsource.api_changes import api_changes_tracked
@@ -24,6 +23,7 @@ from contactsource.backoff import backoff_delay
 from contactsource.tokens import token_generate, token_hash
 from contactsource.webhooks import signed_post
 from sources.changes import ApiSnapshot, api_diff
+from sources.documentation import documentation_url
 from sources.models import NotificationStatus, Source, SourceCampaign, SourceChange
 from sources.selectors import source_api_snapshots, source_ids_for_campaigns
 
@@ -230,10 +230,6 @@ def source_change_notify(*, change_id: int) -> SourceChange | None:
     return change
 
 
-def documentation_url(source: Source) -> str:
-    return f"{settings.PUBLIC_BASE_URL}{reverse('ingest:docs-source', args=[source.pk])}"
-
-
 def _email_text(change: SourceChange) -> str:
     source = change.source
     return "\n".join(
@@ -242,7 +238,7 @@ def _email_text(change: SourceChange) -> str:
             "",
             *(f"- {line['text']}" for line in change.lines),
             "",
-            f"The up-to-date documentation: {documentation_url(source)}",
+            f"The up-to-date documentation: {documentation_url(source.pk)}",
         ]
     )
 
@@ -274,7 +270,7 @@ def webhook_body(change: SourceChange, *, attempt: int) -> dict[str, Any]:
         "event_type": "source_api_changed",
         "event_date": change.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "delivery_attempt": str(attempt),
-        "source": {"id": source.pk, "name": source.name, "url": documentation_url(source)},
+        "source": {"id": source.pk, "name": source.name, "url": documentation_url(source.pk)},
         "changes": change.lines,
     }
 

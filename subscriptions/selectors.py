@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from subscriptions.models import (
     CallbackDelivery,
@@ -157,3 +158,24 @@ def endpoint_for_api_key(*, key_hash: str) -> CallbackEndpoint | None:
 
 def deliveries_pending_count() -> int:
     return CallbackDelivery.objects.filter(status=DeliveryStatus.PENDING).count()
+
+
+def delivery_status_counts(*, endpoint_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """{endpoint id: {status: deliveries}} with every status present (one GROUP BY)."""
+    ids = list(endpoint_ids)
+    counts = {pk: dict.fromkeys(DeliveryStatus.values, 0) for pk in ids}
+    rows = (
+        CallbackDelivery.objects.filter(endpoint_id__in=ids)
+        .values_list("endpoint_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for endpoint_id, status, n in rows:
+        counts[endpoint_id][status] = n
+    return counts
+
+
+def endpoints_with_counts() -> list[tuple[CallbackEndpoint, dict[str, int]]]:
+    endpoints = list(CallbackEndpoint.objects.order_by("name", "pk"))
+    counts = delivery_status_counts(endpoint_ids=[e.pk for e in endpoints])
+    return [(endpoint, counts[endpoint.pk]) for endpoint in endpoints]

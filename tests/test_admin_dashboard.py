@@ -48,7 +48,7 @@ def test_the_admin_index_links_the_marketers_pages(marketer_client):
     for url in (
         "/admin/dashboard/",
         "/admin/ingest/intakeevent/",
-        "/admin/ingest/contactimport/add/",
+        "/admin/imports/contactimport/add/",
     ):
         assert f'href="{url}"' in page
 

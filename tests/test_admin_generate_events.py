@@ -7,8 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from ingest.models import IntakeEvent, IntakeStatHour, IntakeStatRollup
-from ingest.selectors import StatsRange, intake_totals, local_midnight
+from ingest.models import IntakeEvent
+from reports.models import IntakeStatHour, IntakeStatRollup
+from reports.selectors import StatsRange, intake_totals, local_midnight
 from sources.models import SourceCampaign
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 
-from ingest.marketer import MARKETER_GROUP, marketer_group_sync
+from backoffice.marketer import MARKETER_GROUP, marketer_group_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +15,8 @@ PAGES = [
     "/admin/charts/intake/",
     "/admin/ingest/intakeevent/",
     "/admin/ingest/intakeevent/export.csv",
-    "/admin/ingest/contactimport/",
-    "/admin/ingest/contactimport/add/",
+    "/admin/imports/contactimport/",
+    "/admin/imports/contactimport/add/",
     "/admin/sources/source/",
     "/admin/sources/source/add/",
     "/admin/campaigns/campaign/",
@@ -41,7 +41,7 @@ def test_migrate_creates_the_marketer_group_with_its_permissions():
         "finance.change_cap",
         "ingest.view_intakeevent",
         "ingest.export_intakeevent",
-        "ingest.add_contactimport",
+        "imports.add_contactimport",
         "subscriptions.change_callbackdelivery",
     } <= granted
     assert "ingest.change_intakeevent" not in granted

@@ -173,7 +173,7 @@ def test_the_source_page_has_its_charts_caps_docs_link_and_shortcuts(marketer_cl
     assert 'data-chart-kind="campaign"' in page
     assert 'class="cs-cap cs-cap-ok"' in page and "0 / 10" in page
     assert f'href="/source/{entry.source_id}"' in page
-    assert f"/admin/ingest/contactimport/add/?source={entry.source_id}" in page
+    assert f"/admin/imports/contactimport/add/?source={entry.source_id}" in page
     assert f"/admin/sources/source/{entry.source_id}/rotate-token/" in page
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ingest.imports import contact_import_run_chunk
-from ingest.models import Contact, ContactImport
+from imports.models import ContactImport
+from imports.services import contact_import_run_chunk
+from ingest.models import Contact
 from tests.api_clients import api_client, make_entry, superuser_client
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +94,6 @@ def test_a_file_that_is_not_csv_is_refused():
 
 def test_importing_needs_the_add_permission():
     entry = make_entry()
-    viewer = api_client("ingest.view_contactimport")
+    viewer = api_client("imports.view_contactimport")
     assert upload(viewer, entry).status_code == 403
     assert viewer.get("/api/v1/imports/").status_code == 200

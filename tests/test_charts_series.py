@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.models import IntakeEvent, IntakeStatHour
-from ingest.selectors import (
+from ingest.models import IntakeEvent
+from reports.models import IntakeStatHour
+from reports.selectors import (
     StatsRange,
     intake_by_group,
     intake_by_status,
@@ -14,8 +15,8 @@ from ingest.selectors import (
     money_by_bucket,
     source_today_totals,
 )
-from ingest.selectors import stats as stats_selectors
-from ingest.stats_rollup import intake_stats_rebuild, intake_stats_rollup
+from reports.selectors import stats as stats_selectors
+from reports.stats_rollup import intake_stats_rebuild, intake_stats_rollup
 from tests.factories import IntakeEventFactory, SourceCampaignFactory
 
 pytestmark = pytest.mark.django_db

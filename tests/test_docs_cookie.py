@@ -76,7 +76,7 @@ def test_the_cookie_holds_a_random_reference_not_the_token(client, source):
 
 def test_the_server_record_does_not_hold_the_token_either(client, source):
     token = source.token
-    from ingest.docs_access import _session_key
+    from partnerdocs.access import _session_key
 
     reference = sign_in(client, source, token).cookies[f"cs_docs_{source.pk}"].value
 

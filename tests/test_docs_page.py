@@ -10,8 +10,8 @@ from django.test import Client
 
 from campaigns.services import campaign_field_create
 from ingest import errors
-from ingest.docs_content import refusal_message
-from ingest.docs_examples import curl_form, curl_json
+from partnerdocs.content import refusal_message
+from partnerdocs.examples import curl_form, curl_json
 from tests.factories import CampaignFactory, CampaignFieldFactory, SourceCampaignFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,13 +7,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ingest.imports import contact_import_run_chunk
-from ingest.models import ContactImport, ImportStatus
+from imports.models import ContactImport, ImportStatus
+from imports.services import contact_import_run_chunk
 from tests.factories import CampaignFieldFactory, SourceCampaignFactory
 
 pytestmark = pytest.mark.django_db
 
-ADD = "/admin/ingest/contactimport/add/"
+ADD = "/admin/imports/contactimport/add/"
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def entry():
 @pytest.fixture
 def sent(monkeypatch):
     tasks: list[int] = []
-    monkeypatch.setattr("ingest.tasks.contact_import_run.delay", tasks.append)
+    monkeypatch.setattr("imports.tasks.contact_import_run.delay", tasks.append)
     return tasks
 
 
@@ -50,7 +50,7 @@ def test_upload_map_run_and_download_the_problem_rows(
     response = upload(marketer_client, entry, content)
 
     imp = ContactImport.objects.get()
-    assert response["Location"] == f"/admin/ingest/contactimport/{imp.pk}/mapping/"
+    assert response["Location"] == f"/admin/imports/contactimport/{imp.pk}/mapping/"
     assert imp.created_by is not None
     assert (imp.filename, imp.status, imp.created_by.username) == (
         "leads.csv",
@@ -67,9 +67,9 @@ def test_upload_map_run_and_download_the_problem_rows(
             response["Location"], {"column_0": "email", "column_1": "vehicle_year"}
         )
 
-    assert started["Location"] == f"/admin/ingest/contactimport/{imp.pk}/change/"
+    assert started["Location"] == f"/admin/imports/contactimport/{imp.pk}/change/"
     assert sent == [imp.pk]
-    progress = marketer_client.get(f"/admin/ingest/contactimport/{imp.pk}/progress.json").json()
+    progress = marketer_client.get(f"/admin/imports/contactimport/{imp.pk}/progress.json").json()
     assert (progress["status"], progress["percent"], progress["done"]) == ("queued", 0, False)
     page = marketer_client.get(started["Location"]).content.decode()
     assert 'http-equiv="refresh"' in page and "import_progress.js" in page
@@ -77,7 +77,7 @@ def test_upload_map_run_and_download_the_problem_rows(
     while contact_import_run_chunk(import_id=imp.pk):
         pass
 
-    progress = marketer_client.get(f"/admin/ingest/contactimport/{imp.pk}/progress.json").json()
+    progress = marketer_client.get(f"/admin/imports/contactimport/{imp.pk}/progress.json").json()
     assert (progress["status"], progress["percent"], progress["done"]) == ("done", 100, True)
     assert (progress["rows_imported"], progress["rows_invalid"], progress["rows_warned"]) == (
         2,
@@ -87,7 +87,7 @@ def test_upload_map_run_and_download_the_problem_rows(
     summary = marketer_client.get(started["Location"]).content.decode()
     assert 'http-equiv="refresh"' not in summary
     assert "Download the 2 problem rows (CSV)" in summary
-    problems = marketer_client.get(f"/admin/ingest/contactimport/{imp.pk}/problems.csv")
+    problems = marketer_client.get(f"/admin/imports/contactimport/{imp.pk}/problems.csv")
     text = b"".join(problems.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["row", "outcome", "errors", "Email", "Year", "Notes"]
@@ -123,7 +123,7 @@ def test_a_file_over_the_limit_is_refused(marketer_client, entry, settings):
 def test_the_mapping_must_feed_required_fields_once(marketer_client, entry, sent):
     upload(marketer_client, entry, b"email,email2\nada@example.com,b@example.com\n")
     imp = ContactImport.objects.get()
-    url = f"/admin/ingest/contactimport/{imp.pk}/mapping/"
+    url = f"/admin/imports/contactimport/{imp.pk}/mapping/"
 
     twice = marketer_client.post(url, {"column_0": "email", "column_1": "email"})
     missing = marketer_client.post(url, {"column_0": "", "column_1": "firstname"})

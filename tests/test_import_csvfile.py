@@ -4,7 +4,7 @@ import codecs
 
 import pytest
 
-from ingest.csvfile import CsvFileError, csv_inspect, csv_records
+from imports.csvfile import CsvFileError, csv_inspect, csv_records
 
 
 def test_it_reads_the_header_samples_and_where_the_data_starts():

@@ -5,21 +5,16 @@ from decimal import Decimal
 import pytest
 
 from finance.models import Cap, CapCounter, LedgerEntry
-from ingest import imports as import_services
-from ingest.imports import (
+from imports import services as import_services
+from imports.models import ContactImport, ContactImportProblem, ImportStatus
+from imports.selectors import contact_import_progress
+from imports.services import (
     ImportStateError,
     contact_import_create,
     contact_import_run_chunk,
     contact_import_start,
 )
-from ingest.models import (
-    Contact,
-    ContactImport,
-    ContactImportProblem,
-    ImportStatus,
-    IntakeEvent,
-)
-from ingest.selectors import contact_import_progress
+from ingest.models import Contact, IntakeEvent
 from subscriptions.models import CallbackDelivery, CallbackEndpoint, Subscription
 from tests.factories import (
     CallbackEndpointFactory,
@@ -173,7 +168,7 @@ def test_it_starts_once_and_enqueues_its_task_after_commit(
     entry, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent: list[int] = []
-    monkeypatch.setattr("ingest.tasks.contact_import_run.delay", sent.append)
+    monkeypatch.setattr("imports.tasks.contact_import_run.delay", sent.append)
     imp = contact_import_create(
         source=entry.source, campaign=entry.campaign, filename="a.csv", content=b"email\na@b.co\n"
     )

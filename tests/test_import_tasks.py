@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from ingest import tasks
-from ingest.imports import contact_import_create, contact_import_start
-from ingest.models import Contact, ContactImport, ImportStatus
+from imports import tasks
+from imports.models import ContactImport, ImportStatus
+from imports.services import contact_import_create, contact_import_start
+from ingest.models import Contact
 from sources.models import SourceCampaign
 from tests.factories import CampaignFieldFactory, SourceCampaignFactory
 

@@ -69,8 +69,9 @@ def test_the_ledger_equals_the_sum_over_accepted_contacts_in_a_mix_of_outcomes(p
     assert costs.aggregate(s=Sum("amount"))["s"] == Decimal("2.35") * 3 + Decimal("1.00")
     assert revenues.aggregate(s=Sum("amount"))["s"] == Decimal("7.10") * 4
     # One cost and one revenue row per accepted contact; nothing for any other outcome.
-    assert sorted(costs.values_list("contact_id", flat=True)) == sorted(a.pk for a in accepted)
-    assert sorted(revenues.values_list("contact_id", flat=True)) == sorted(a.pk for a in accepted)
+    # (The ledger's contact_id is a plain nullable id since the apps were layered: mypy only.)
+    assert sorted(costs.values_list("contact_id", flat=True)) == sorted(a.pk for a in accepted)  # type: ignore[type-var]
+    assert sorted(revenues.values_list("contact_id", flat=True)) == sorted(a.pk for a in accepted)  # type: ignore[type-var]
     # The events say the same money as the ledger.
     events = IntakeEvent.objects.filter(status="accepted", is_test=False)
     assert events.aggregate(s=Sum("cost"))["s"] == costs.aggregate(s=Sum("amount"))["s"]

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.http import StreamingHttpResponse
 
-from ingest.admin_views import timeline
-from ingest.admin_views.csvexport import csv_cell
+from contactsource.csvexport import csv_cell
+from reports.admin_views import timeline
 from sources.models import SourceCampaign
 from tests.factories import IntakeEventFactory, SourceCampaignFactory
 

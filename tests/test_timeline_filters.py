@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth.models import User
 
-from ingest.selectors import Cursor, TimelineFilter, timeline_page
+from reports.selectors import Cursor, TimelineFilter, timeline_page
 from tests.factories import IntakeEventFactory, SourceCampaignFactory
 
 pytestmark = pytest.mark.django_db

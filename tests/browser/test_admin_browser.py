@@ -21,7 +21,8 @@ from playwright.sync_api import expect
 
 from campaigns.models import Campaign
 from finance.models import Cap
-from ingest.models import Contact, ContactImport
+from imports.models import ContactImport
+from ingest.models import Contact
 from sources.models import Source
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(600)]
