@@ -22,9 +22,9 @@ def seed(live_server, settings) -> str:
     return out.getvalue()
 
 
-def curl_line(printed: str) -> list[str]:
-    line = next(x for x in printed.splitlines() if x.strip().startswith("curl "))
-    return shlex.split(line)
+def curl_line(printed: str, route: str = "/contact") -> list[str]:
+    lines = [x.strip() for x in printed.splitlines() if x.strip().startswith("curl ")]
+    return shlex.split(next(x for x in lines if f"{route} " in x))
 
 
 def test_the_printed_curl_line_is_accepted_and_called_back(transactional_db, live_server, settings):
@@ -43,6 +43,18 @@ def test_the_printed_curl_line_is_accepted_and_called_back(transactional_db, liv
     # The same line again: a duplicate, as the printed hint says.
     again = subprocess.run([*command, "--max-time", "20"], capture_output=True, timeout=30)
     assert json.loads(again.stdout)["statusCode"] == 409
+
+
+def test_the_printed_batch_line_is_answered_item_by_item(transactional_db, live_server, settings):
+    command = curl_line(seed(live_server, settings), "/contacts")
+
+    result = subprocess.run([*command, "--max-time", "20"], capture_output=True, timeout=30)
+
+    body = json.loads(result.stdout)
+    assert body["statusCode"] == 200, body
+    assert [r["status"] for r in body["results"]] == ["accepted", "accepted"]
+    ids = [r["contact"]["id"] for r in body["results"]]
+    assert Contact.objects.filter(pk__in=ids, status=IntakeStatus.ACCEPTED).count() == 2
 
 
 def test_a_second_run_rotates_the_token_and_prints_the_docs_and_admin(

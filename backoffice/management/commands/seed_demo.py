@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shlex
@@ -80,18 +81,22 @@ class Command(BaseCommand):
             f'{{"firstname": "Ada", "email": "ada.{suffix}@example.com", '
             f'"phone": "727-287-{int(suffix, 16) % 10000:04d}", "zipcode": "33602"}}'
         )
-        url = f"{base}/source/{source.pk}/campaign/{campaign.pk}/contact"
-        curl = " ".join(
-            [
-                "curl -sS -X POST",
-                shlex.quote(url),
-                "-H",
-                shlex.quote(f"token: {token}"),
-                "-H 'Content-Type: application/json'",
-                "-d",
-                shlex.quote(body),
-            ]
+        route = f"{base}/source/{source.pk}/campaign/{campaign.pk}"
+        batch = json.dumps(
+            {
+                "contacts": [
+                    {
+                        "firstname": name,
+                        "email": f"{name.lower()}.{suffix}@example.com",
+                        "phone": f"727-288-{(int(suffix, 16) + n) % 10000:04d}",
+                        "zipcode": "33602",
+                    }
+                    for n, name in enumerate(["Grace", "Alan"])
+                ]
+            }
         )
+        curl = _curl(f"{route}/contact", token, body)
+        curl_batch = _curl(f"{route}/contacts", token, batch)
         self.stdout.write(
             "\n".join(
                 [
@@ -105,9 +110,27 @@ class Command(BaseCommand):
                     "",
                     f"    {curl}",
                     "",
+                    "  Post a batch (up to 1,000 contacts; one result per item, in order):",
+                    "",
+                    f"    {curl_batch}",
+                    "",
                     f"  Its subscription callback is signed and sent to {self.demo_receiver_url};",
                     "  the 'receiver' lines below print each verified delivery.",
                     "",
                 ]
             )
         )
+
+
+def _curl(url: str, token: str, body: str) -> str:
+    return " ".join(
+        [
+            "curl -sS -X POST",
+            shlex.quote(url),
+            "-H",
+            shlex.quote(f"token: {token}"),
+            "-H 'Content-Type: application/json'",
+            "-d",
+            shlex.quote(body),
+        ]
+    )

@@ -8,9 +8,6 @@ in batches (a million rows in well under a minute); elsewhere with bulk_create.
 
 from __future__ import annotations
 
-import random
-import uuid
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +16,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.services import campaign_create
-from ingest.models import IntakeEvent
 from reports.stats_rollup import intake_stats_rebuild
 from sources.models import SourceCampaign
 from sources.services import source_campaign_set, source_create
@@ -91,13 +87,10 @@ class Command(BaseCommand):
         done = 0
         while done < count:
             size = min(batch, count - done)
-            if connection.vendor == "postgresql":
-                _insert_sql(entries, first=done, last=done + size - 1, days=days)
-            else:
-                _insert_orm(entries, first=done, size=size, days=days)
+            _insert_sql(entries, first=done, last=done + size - 1, days=days)
             done += size
             self.stdout.write(f"{done} / {count} events")
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        if not connection.in_atomic_block:
             with connection.cursor() as cursor:
                 # Fresh statistics and visibility map, as autovacuum would leave them.
                 cursor.execute("VACUUM ANALYZE ingest_intakeevent")
@@ -141,30 +134,3 @@ def _insert_sql(entries: list[SourceCampaign], *, first: int, last: int, days: i
 def _status_of(i: int) -> tuple[str, int]:
     bucket = i * 7919 % 100
     return next((s, h) for bound, s, h in STATUS_MIX if bucket < bound)
-
-
-def _insert_orm(entries: list[SourceCampaign], *, first: int, size: int, days: int) -> None:
-    now, span = timezone.now(), timedelta(days=days).total_seconds()
-    rows = []
-    for i in range(first, first + size):
-        entry = entries[i % len(entries)]
-        status, http = _status_of(i)
-        charged = status in CHARGED
-        rows.append(
-            IntakeEvent(
-                request_id=uuid.uuid4(),
-                source_id=entry.source_id,
-                campaign_id=entry.campaign_id,
-                requested_source_id=str(entry.source_id),
-                requested_campaign_id=str(entry.campaign_id),
-                status=status,
-                http_status=http,
-                cost=entry.cost if charged else None,
-                revenue=entry.campaign.revenue if charged else None,
-                email=f"bench{i}@example.com",
-                phone=f"+1727{i % 10_000_000:07d}",
-                duration=0.004,
-                created_at=now - timedelta(seconds=random.random() * span),
-            )
-        )
-    IntakeEvent.objects.bulk_create(rows, batch_size=5000)
