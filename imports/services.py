@@ -34,15 +34,9 @@ from ingest.errors import IntakeError
 from ingest.models import Contact, IntakeEvent, IntakeStatus
 from ingest.parsing import clean_fields
 from ingest.pipeline import IntakeOutcome, IntakeRequest
-from ingest.services import (
-    _contact_build,
-    _ledger_record,
-    _read_fields,
-    _subscribe,
-    event_build,
-    identity_hash,
-    identity_of,
-)
+from ingest.services.decide import _contact_build, _read_fields, identity_hash, identity_of
+from ingest.services.events import event_build
+from ingest.services.store import _ledger_record, _subscribe
 from sources.models import Source, SourceCampaign
 
 logger = logging.getLogger(__name__)

@@ -40,14 +40,9 @@ from ingest.admission import (
 from ingest.errors import IntakeError
 from ingest.models import Contact, IntakeEvent, IntakeStatus
 from ingest.pipeline import IntakeOutcome, IntakeRequest
-from ingest.services import (
-    _contact_build,
-    _prepare,
-    _read_fields,
-    event_build,
-    identity_hash,
-    identity_of,
-)
+from ingest.services.checks import _prepare
+from ingest.services.decide import _contact_build, _read_fields, identity_hash, identity_of
+from ingest.services.events import event_build
 from subscriptions.services.batch import PersonsBatch
 from subscriptions.services.subscribing import PersonData
 

@@ -8,8 +8,8 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
-from ingest import services
 from ingest.models import Contact, IntakeEvent
+from ingest.services import intake, store
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_an_unexpected_error_answers_json_500_with_the_request_id(entry, client,
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(services, "caps_for", boom)
+    monkeypatch.setattr(intake, "caps_for", boom)
     response = client.post(
         f"/source/{entry.source_id}/campaign/{entry.campaign_id}",
         json.dumps({"email": "a@example.com"}),
@@ -63,7 +63,7 @@ def test_an_unexpected_error_answers_json_500_with_the_request_id(entry, client,
 
 
 def test_a_crash_while_storing_leaves_no_contact_behind(entry, client, monkeypatch):
-    original = services.event_create
+    original = store.event_create
     calls = {"n": 0}
 
     def fail_first(req, outcome):
@@ -72,7 +72,7 @@ def test_a_crash_while_storing_leaves_no_contact_behind(entry, client, monkeypat
             raise RuntimeError("event insert failed")
         return original(req, outcome)
 
-    monkeypatch.setattr(services, "event_create", fail_first)
+    monkeypatch.setattr(store, "event_create", fail_first)
     response = client.post(
         f"/source/{entry.source_id}/campaign/{entry.campaign_id}",
         json.dumps({"email": "a@example.com"}),
@@ -89,7 +89,7 @@ def test_an_unreachable_database_answers_503_not_500(entry, client, monkeypatch)
     def down(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(services, "_authenticate", down)
+    monkeypatch.setattr(intake, "_authenticate", down)
     response = client.post(
         f"/source/{entry.source_id}/campaign/{entry.campaign_id}",
         json.dumps({"email": "a@example.com"}),

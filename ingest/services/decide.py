@@ -1,0 +1,103 @@
+"""Per contact, in plain Python: fields normalised, identity, contact row, real-time offer."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from campaigns.fields import FieldSpec
+from ingest import errors
+from ingest.errors import IntakeError
+from ingest.fieldspecs import campaign_field_specs
+from ingest.models import Contact, IntakeStatus
+from ingest.normalize import normalize_fields
+from ingest.pipeline import IntakeOutcome, IntakeRequest
+from subscriptions.services import PersonData, RealtimeOffer, realtime_offer
+
+logger = logging.getLogger(__name__)
+
+
+CONTACT_COLUMNS = frozenset(
+    f.name for f in Contact._meta.concrete_fields if f.name not in {"id", "custom"}
+)
+
+
+def _read_fields(
+    fields: dict[str, Any],
+    outcome: IntakeOutcome,
+    soft: dict[str, str],
+    specs: dict[str, FieldSpec] | None = None,
+) -> dict[str, Any]:
+    """Normalise against the campaign's fields; 422 on required failures, 400 if nothing usable."""
+    assert outcome.campaign is not None and outcome.source is not None
+    campaign, source = outcome.campaign, outcome.source
+    if specs is None:
+        digest = getattr(outcome.entry, "fields_digest", None)
+        specs = campaign_field_specs(campaign, digest)
+    if source.utm_source:
+        fields["utm_source"] = source.utm_source
+    result = normalize_fields(
+        fields, specs, phone_region=campaign.phone_region, timezone=campaign.timezone
+    )
+    soft.update(result.soft_errors)
+    outcome.stored = dict(sorted(result.values.items()))
+    if result.required_errors:
+        raise IntakeError(errors.REQUIRED_FIELDS, errors={**soft, **result.required_errors})
+    if not any(not specs[key].tracking for key in result.values):
+        raise IntakeError(
+            errors.NOTHING_USABLE,
+            errors={**soft, errors.NOTHING_USABLE.key: errors.NOTHING_USABLE.message},
+        )
+    return result.values
+
+
+def identity_of(values: dict[str, Any]) -> str:
+    parts = [str(values.get(k) or "") for k in ("email", "phone", "mobile")]
+    joined = "|".join(parts).strip().lower()
+    return "" if joined == "||" else joined
+
+
+def identity_hash(identity: str) -> str:
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest() if identity else ""
+
+
+def _contact_build(
+    outcome: IntakeOutcome, values: dict[str, Any], id_hash: str, req: IntakeRequest
+) -> Contact:
+    assert outcome.source is not None and outcome.campaign is not None
+    columns = {k: v for k, v in values.items() if k in CONTACT_COLUMNS}
+    custom = {k: v for k, v in values.items() if k not in CONTACT_COLUMNS}
+    return Contact(
+        source=outcome.source,
+        campaign=outcome.campaign,
+        status=outcome.status,
+        identity_hash=id_hash,
+        custom=custom,
+        created_at=req.received_at,
+        **columns,
+    )
+
+
+REALTIME_REJECTED = "The contact was not accepted by the buyer in real time."
+
+
+def _offer_real_time(
+    req: IntakeRequest, outcome: IntakeOutcome, values: dict[str, Any]
+) -> RealtimeOffer | None:
+    """A real-time entry: the campaign's primary CRM decides now, before the transaction (a
+    slow buyer must not hold its locks). No answer (timeout) accepts; any non-2xx rejects."""
+    entry = outcome.entry
+    if entry is None or not entry.real_time:
+        return None
+    offer = realtime_offer(
+        campaign_id=entry.campaign_id,
+        source_id=entry.source_id,
+        person=PersonData.from_contact_values(values),
+        at=req.received_at,
+    )
+    if not offer.accepted:
+        outcome.status = IntakeStatus.REJECTED
+        outcome.cost = outcome.revenue = None
+        outcome.errors["realtime"] = REALTIME_REJECTED
+    return offer
