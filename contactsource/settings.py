@@ -344,6 +344,8 @@ AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(seconds=env.int("ADMIN_LOGIN_COOLOFF_SECONDS", default=900))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Not verbose: no banner at every start, and failure lines name only the lockout parameters.
+AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "contactsource.login_lockout.lockout_response"
 if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     # make run only: one developer, one machine; a file cache's counts may race, which axes warns
