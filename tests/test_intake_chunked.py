@@ -16,16 +16,15 @@ import threading
 from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from bench import harness
 from ingest.models import Contact, IntakeEvent
 from sources.models import SourceCampaign
 from tests.factories import CampaignFieldFactory, SourceCampaignFactory
+from tests.integration.processes import database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -102,13 +101,6 @@ def test_a_batch_sent_chunked_is_read_too(entry, client):
 # Through a real gunicorn, chunk framing on the wire.
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{quote(db['USER'])}{password}@{host}:{port}/{quote(db['NAME'])}"
-
-
 def _send_chunked(port: int, path: str, token: str, body: bytes) -> tuple[int, dict[str, Any]]:
     """POST `body` in 1,000-byte chunks over a plain socket; the answer's status and JSON."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=30)
@@ -143,7 +135,7 @@ def test_gunicorn_passes_a_chunked_post_whole_and_stops_one_over_the_limit(tmp_p
     CampaignFieldFactory.create(campaign=entry.campaign, key="email", type="email")
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "SECRET_KEY": "chunked-test-only",
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1",

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -40,20 +39,17 @@ from tests.factories import (
     CampaignFieldFactory,
     SourceCampaignFactory,
 )
-from tests.integration.processes import RedisProcess, WorkerProcess, free_port, wait_for
+from tests.integration.processes import (
+    RedisProcess,
+    WorkerProcess,
+    database_url,
+    free_port,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(900), pytest.mark.slow]
 
 BATCH = 60
-
-
-def database_url(*, port: int | None = None) -> str:
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    host, real_port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return (
-        f"postgres://{quote(db['USER'])}{password}@{host}:{port or real_port}/{quote(db['NAME'])}"
-    )
 
 
 def app_env(*, broker_url: str, db_port: int | None = None) -> dict[str, str]:

@@ -17,10 +17,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django.db.models import Count, Sum
 
 from bench import harness
@@ -35,7 +33,7 @@ from tests.factories import (
     CampaignFieldFactory,
     SourceCampaignFactory,
 )
-from tests.integration.processes import RedisProcess
+from tests.integration.processes import RedisProcess, database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(1800), pytest.mark.slow]
 
@@ -48,13 +46,6 @@ COST_A, COST_B, REVENUE = Decimal("2.50"), Decimal("1.75"), Decimal("5.00")
 # Every tenth post re-posts the identity of the post 8 before it: same source (same parity),
 # sent by another client (another residue mod 32), often at the same moment.
 DUPLICATE_EVERY, DUPLICATE_OF = 10, 8
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{quote(db['USER'])}{password}@{host}:{port}/{quote(db['NAME'])}"
 
 
 def server_env(broker_url: str) -> dict[str, str]:

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
-from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -28,6 +27,7 @@ from sources.models import SourceCampaign
 from subscriptions.services import endpoint_api_key_issue
 from tests.api_clients import client_for, superuser_client
 from tests.factories import CallbackEndpointFactory, CampaignFieldFactory, SourceCampaignFactory
+from tests.integration.processes import database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -154,11 +154,9 @@ print(response.status_code, response.get("Retry-After", ""))
 
 def _from_another_process(method: str, path: str, **request: Any) -> tuple[int, str]:
     """One request answered by a fresh Python process on the same database and cache."""
-    db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "CHILD_CACHE_PREFIX": django_settings.CACHES["default"]["KEY_PREFIX"],
         "SECRET_KEY": django_settings.SECRET_KEY,
         "DJANGO_SETTINGS_MODULE": "contactsource.settings",

@@ -10,12 +10,15 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
-from tests.integration.processes import RedisProcess, WorkerProcess, celery_publishing_to
+from tests.integration.processes import (
+    RedisProcess,
+    WorkerProcess,
+    celery_publishing_to,
+    database_url,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -41,13 +44,6 @@ def screenshots(tmp_path: Path) -> Path:
     return folder
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{quote(db['USER'])}{password}@{host}:{port}/{quote(db['NAME'])}"
-
-
 @pytest.fixture
 def import_worker(
     tmp_path: Path, transactional_db: None, monkeypatch: pytest.MonkeyPatch
@@ -59,7 +55,7 @@ def import_worker(
     # sets it), so the variable has to point at this Redis too.
     monkeypatch.setenv("CELERY_BROKER_URL", redis.url)
     env = {
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": redis.url,
         "SECRET_KEY": "browser-test-only",
         "DEBUG": "false",

@@ -17,10 +17,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import redis
 
 BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def database_url(*, port: int | None = None) -> str:
+    """The test database as a DATABASE_URL for the processes a test starts (gunicorn, workers).
+
+    A HOST that is a directory is a Unix socket (the embedded PostgreSQL of `make test` on a
+    machine without a server): django-environ reads `postgres://user@//dir/db` as that."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    user = quote(db["USER"])
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    if host.startswith("/") and port is None:
+        return f"postgres://{user}{password}@/{host}/{quote(db['NAME'])}"
+    return (
+        f"postgres://{user}{password}@{host}:{port or db.get('PORT') or 5432}/{quote(db['NAME'])}"
+    )
 
 
 def free_port() -> int:

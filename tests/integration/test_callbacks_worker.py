@@ -8,10 +8,8 @@ signature, and deduplicating on event_id leaves exactly one per contact.
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from ingest.models import Contact
@@ -22,6 +20,7 @@ from tests.integration.processes import (
     RedisProcess,
     WorkerProcess,
     celery_publishing_to,
+    database_url,
     wait_for,
 )
 
@@ -30,13 +29,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300),
 
 RECEIVER_FAILURES = 6
 PER_BATCH = 8
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{quote(db['USER'])}{password}@{host}:{port}/{quote(db['NAME'])}"
 
 
 def worker_env(broker_url: str) -> dict[str, str]:
