@@ -162,11 +162,11 @@ def _read(chunk: _Chunk, number: int, values: list[str]) -> None:
     fields, item.soft = clean_fields(raw)
     outcome.provided = dict(fields)
     try:
-        values = _read_fields(fields, outcome, item.soft, chunk.specs)
+        stored = _read_fields(fields, outcome, item.soft, chunk.specs)
     except IntakeError as exc:
         _problem(chunk, number, ImportRowOutcome.INVALID, exc.errors)
         return
-    item_priced(item, values, scrub=False)
+    item_priced(item, stored, scrub=False)
     chunk.items.append(item)
 
 
