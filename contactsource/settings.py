@@ -138,7 +138,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 # --- CSV imports (docs/admin.md) ----------------------------------------------------------------
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 # Rows per chunk: one transaction each, and the progress bar moves once per chunk.
-IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=500)
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=1000)
 # A task imports chunks for this long, then hands over to a fresh task (other work interleaves).
 IMPORT_TASK_SECONDS = env.float("IMPORT_TASK_SECONDS", default=30.0)
 # A queued or running import untouched this long lost its task: beat enqueues it again.

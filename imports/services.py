@@ -1,11 +1,13 @@
 """Writes for CSV imports: create from an upload, start with a column mapping, run chunk by chunk.
 
-Each row goes through the intake's own pieces (ingest.services, ingest.admission): the same
-cleaning, field normalisation, required-field and duplicate rules, and an imported row is
-stored as an accepted intake is: Contact, ledger rows, person and subscription (so the CRMs get
-their callbacks) and an IntakeEvent. As in the anchor, caps, scrub and the real-time buyer do
-not apply to imported rows (they neither count against nor are held by a cap), and there is no
-token or whitelist check: the marketer chose the source and the campaign.
+Each row is read by the intake's own pieces (the same cleaning, field normalisation, utm_source
+override and required-field rules), and a chunk of rows is decided and written by the batch
+intake's engine (ingest.batch_store): the duplicate rule against the table and within the chunk,
+and an imported row stored as an accepted intake is, set-based: Contact, ledger rows, person
+and subscription (so the CRMs get their callbacks) and an IntakeEvent. As in the anchor, caps,
+scrub and the real-time buyer do not apply to imported rows (they neither count against nor are
+held by a cap), and there is no token or whitelist check: the marketer chose the source and the
+campaign.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -23,20 +24,15 @@ from django.utils import timezone
 
 from campaigns.fields import FieldSpec, field_specs_for
 from campaigns.models import Campaign
-from contactsource.bulk import bulk_insert
 from imports.csvfile import CsvFileError, CsvRecord, csv_inspect, csv_records
 from imports.mapping import mapping_guess
 from imports.models import ContactImport, ContactImportProblem, ImportRowOutcome, ImportStatus
 from imports.selectors import contact_import_bytes
-from ingest import errors
-from ingest.admission import duplicate_check_locked, humanize_window
+from ingest.batch_store import Item, intake_batch_items, item_priced
 from ingest.errors import IntakeError
-from ingest.models import Contact, IntakeEvent, IntakeStatus
 from ingest.parsing import clean_fields
 from ingest.pipeline import IntakeOutcome, IntakeRequest
-from ingest.services.decide import _contact_build, _read_fields, identity_hash, identity_of
-from ingest.services.events import event_build
-from ingest.services.store import _ledger_record, _subscribe
+from ingest.services.decide import _read_fields
 from sources.models import Source, SourceCampaign
 
 logger = logging.getLogger(__name__)
@@ -111,27 +107,15 @@ def _next_records(imp: ContactImport, limit: int) -> list[CsvRecord]:
 
 @dataclass
 class _Chunk:
-    """What one chunk of rows produced, written in one transaction."""
+    """One chunk of rows: decided and written by the batch intake's engine in one transaction."""
 
     imp: ContactImport
-    source: Source
-    campaign: Campaign
-    entry: SourceCampaign | None
+    batch: IntakeOutcome
     specs: dict[str, FieldSpec]
     now: datetime
-    accepted: list[tuple[IntakeRequest, IntakeOutcome, Contact]] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    by_column: dict[int, dict[str, str]] = field(default_factory=dict)
     problems: list[ContactImportProblem] = field(default_factory=list)
-
-
-@dataclass
-class _ValidRow:
-    number: int
-    by_column: dict[str, str]
-    req: IntakeRequest
-    outcome: IntakeOutcome
-    stored: dict[str, Any]
-    soft: dict[str, str]
-    id_hash: str
 
 
 def _row_values(imp: ContactImport, values: list[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -144,20 +128,27 @@ def _row_values(imp: ContactImport, values: list[str]) -> tuple[dict[str, str], 
     return by_column, raw
 
 
-def _problem(chunk: _Chunk, number: int, outcome: str, values: dict[str, str], errs: Any) -> None:
+def _problem(chunk: _Chunk, number: int, outcome: str, errs: Any) -> None:
     chunk.problems.append(
         ContactImportProblem(
-            contact_import=chunk.imp, row_number=number, outcome=outcome, values=values, errors=errs
+            contact_import=chunk.imp,
+            row_number=number,
+            outcome=outcome,
+            values=chunk.by_column[number],
+            errors=errs,
         )
     )
 
 
-def _validate(chunk: _Chunk, number: int, values: list[str]) -> _ValidRow | None:
-    """The intake's cleaning and field checks; an invalid row becomes a problem."""
+def _read(chunk: _Chunk, number: int, values: list[str]) -> None:
+    """The intake's cleaning and field checks (no token, no control keys: the marketer chose
+    the source and campaign), priced without scrub; an invalid row becomes a problem."""
     by_column, raw = _row_values(chunk.imp, values)
+    chunk.by_column[number] = by_column
+    batch = chunk.batch
     req = IntakeRequest(
-        source_ref=str(chunk.source.pk),
-        campaign_ref=str(chunk.campaign.pk),
+        source_ref=str(batch.source.pk if batch.source else ""),
+        campaign_ref=str(batch.campaign.pk if batch.campaign else ""),
         payload=raw,
         received_at=chunk.now,
         started=time.perf_counter(),
@@ -165,70 +156,42 @@ def _validate(chunk: _Chunk, number: int, values: list[str]) -> _ValidRow | None
         batch_index=number,
     )
     outcome = IntakeOutcome(
-        request_id=req.request_id, source=chunk.source, campaign=chunk.campaign, entry=chunk.entry
+        request_id=req.request_id, source=batch.source, campaign=batch.campaign, entry=batch.entry
     )
-    fields, soft = clean_fields(raw)
+    item = Item(req=req, outcome=outcome)
+    fields, item.soft = clean_fields(raw)
     outcome.provided = dict(fields)
     try:
-        stored = _read_fields(fields, outcome, soft, chunk.specs)
+        stored = _read_fields(fields, outcome, item.soft, chunk.specs)
     except IntakeError as exc:
-        _problem(chunk, number, ImportRowOutcome.INVALID, by_column, exc.errors)
-        return None
-    id_hash = identity_hash(identity_of(stored))
-    return _ValidRow(number, by_column, req, outcome, stored, soft, id_hash)
+        _problem(chunk, number, ImportRowOutcome.INVALID, exc.errors)
+        return
+    item_priced(item, stored, scrub=False)
+    chunk.items.append(item)
 
 
-def _duplicate(chunk: _Chunk, row: _ValidRow, seen: set[str]) -> str | None:
-    """The intake's duplicate rule (locked per identity until the chunk commits, so a post of
-    the same person racing the import waits and then sees it), plus rows of this same chunk."""
-    try:
-        duplicate_check_locked(row.outcome, row.id_hash, chunk.now)
-    except IntakeError as exc:
-        return exc.message
-    window = chunk.entry.duplicate_window if chunk.entry else None
-    if window and row.id_hash:
-        if row.id_hash in seen:
-            return errors.DUPLICATE.message.format(window=humanize_window(window))
-        seen.add(row.id_hash)
-    return None
-
-
-def _accept_or_duplicate(chunk: _Chunk, rows: list[_ValidRow]) -> None:
-    seen: set[str] = set()
-    for row in rows:
-        if message := _duplicate(chunk, row, seen):
-            _problem(
-                chunk, row.number, ImportRowOutcome.DUPLICATE, row.by_column, {"duplicate": message}
-            )
+def _write(chunk: _Chunk) -> int:
+    """The batch engine decides (duplicates against the table and within the chunk; no caps)
+    and writes contacts, money, subscriptions and events; then the problems. Returns the
+    number of rows imported."""
+    intake_batch_items(batch=chunk.batch, items=chunk.items, capped=False, log_refused=False)
+    imported = 0
+    for item in chunk.items:
+        number = item.req.batch_index
+        assert number is not None
+        if item.refusal is not None:
+            # Only the duplicate rule refuses a read row here (no caps for imports).
+            message = item.refusal.message
+            _problem(chunk, number, ImportRowOutcome.DUPLICATE, {"duplicate": message})
             continue
-        outcome = row.outcome
-        outcome.status, outcome.http_status = IntakeStatus.ACCEPTED, 200
-        outcome.cost = chunk.entry.cost if chunk.entry else Decimal("0")
-        outcome.revenue = chunk.campaign.revenue
-        outcome.errors = dict(row.soft)
-        contact = _contact_build(outcome, row.stored, row.id_hash, row.req)
-        chunk.accepted.append((row.req, outcome, contact))
-        if row.soft:
-            _problem(chunk, row.number, ImportRowOutcome.WARNED, row.by_column, dict(row.soft))
-
-
-def _write(chunk: _Chunk) -> None:
-    """Contacts, their money and subscriptions (as an accepted intake), events, problems."""
-    contacts = bulk_insert(Contact, [contact for _req, _out, contact in chunk.accepted])
-    events = []
-    for (req, outcome, _contact), contact in zip(chunk.accepted, contacts, strict=True):
-        outcome.contact_id = contact.pk
-        _ledger_record(req, outcome, contact)
-        _subscribe(req, contact, None)
-        events.append(event_build(req, outcome))
-    bulk_insert(IntakeEvent, events)
-    by_row = {
-        req.batch_index: contact
-        for (req, _out, _con), contact in zip(chunk.accepted, contacts, strict=True)
-    }
+        imported += 1
+        if item.soft:
+            _problem(chunk, number, ImportRowOutcome.WARNED, dict(item.soft))
+    by_row = {i.req.batch_index: i.outcome.contact_id for i in chunk.items if i.contact}
     for problem in chunk.problems:
-        problem.contact = by_row.get(problem.row_number)
+        problem.contact_id = by_row.get(problem.row_number)
     ContactImportProblem.objects.bulk_create(chunk.problems)
+    return imported
 
 
 def contact_import_run_chunk(*, import_id: int, rows: int | None = None) -> bool:
@@ -249,27 +212,24 @@ def contact_import_run_chunk(*, import_id: int, rows: int | None = None) -> bool
             records = _next_records(imp, limit)
         except CsvFileError as exc:
             raise CsvFileError(f"{exc} It starts after byte {imp.offset} of the file.") from None
-        chunk = _Chunk(
-            imp=imp,
+        batch = IntakeOutcome(
+            request_id=imp.public_id,
             source=imp.source,
             campaign=imp.campaign,
             entry=SourceCampaign.objects.filter(
                 source_id=imp.source_id, campaign_id=imp.campaign_id
             ).first(),
-            specs=field_specs_for(imp.campaign.fields.all()),
-            now=now,
+        )
+        chunk = _Chunk(
+            imp=imp, batch=batch, specs=field_specs_for(imp.campaign.fields.all()), now=now
         )
         first = imp.rows_processed + 2  # spreadsheet numbering: the header is row 1
-        valid = [
-            row
-            for number, record in enumerate(records, start=first)
-            if (row := _validate(chunk, number, record.values)) is not None
-        ]
-        _accept_or_duplicate(chunk, valid)
-        _write(chunk)
+        for number, record in enumerate(records, start=first):
+            _read(chunk, number, record.values)
+        imported = _write(chunk)
         imp.offset = imp.offset + records[-1].end if records else imp.size
         imp.rows_processed += len(records)
-        imp.rows_imported += len(chunk.accepted)
+        imp.rows_imported += imported
         imp.rows_invalid += sum(p.outcome == ImportRowOutcome.INVALID for p in chunk.problems)
         imp.rows_duplicate += sum(p.outcome == ImportRowOutcome.DUPLICATE for p in chunk.problems)
         imp.rows_warned += sum(p.outcome == ImportRowOutcome.WARNED for p in chunk.problems)

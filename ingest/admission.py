@@ -20,6 +20,7 @@ from ingest import errors
 from ingest.errors import IntakeError
 from ingest.models import Contact
 from ingest.pipeline import IntakeOutcome
+from sources.models import SourceCampaign
 
 
 def scrub_bucket(seed: str) -> int:
@@ -44,11 +45,19 @@ def humanize_window(window: timedelta) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
+def duplicate_window(entry: SourceCampaign | None) -> timedelta | None:
+    """How long a kept identity blocks a new contact of it (none without an entry)."""
+    return (entry.duplicate_window or None) if entry is not None else None
+
+
+def duplicate_refusal(window: timedelta) -> IntakeError:
+    """The 409 of an identity kept within the window (single posts, batches, imports)."""
+    message = errors.DUPLICATE.message.format(window=humanize_window(window))
+    return IntakeError(errors.DUPLICATE, message=message)
+
+
 def _duplicate_window(outcome: IntakeOutcome, id_hash: str) -> timedelta | None:
-    entry = outcome.entry
-    if entry is None or not entry.duplicate_window or not id_hash:
-        return None
-    return entry.duplicate_window
+    return duplicate_window(outcome.entry) if id_hash else None
 
 
 def duplicate_check(outcome: IntakeOutcome, id_hash: str, now: datetime) -> None:
@@ -64,8 +73,7 @@ def duplicate_check(outcome: IntakeOutcome, id_hash: str, now: datetime) -> None
         created_at__gte=now - window,
     ).exists()
     if seen:
-        message = errors.DUPLICATE.message.format(window=humanize_window(window))
-        raise IntakeError(errors.DUPLICATE, message=message)
+        raise duplicate_refusal(window)
 
 
 def duplicate_check_locked(outcome: IntakeOutcome, id_hash: str, now: datetime) -> None:

@@ -33,15 +33,24 @@ from ingest import errors
 from ingest.admission import (
     caps_report,
     duplicate_lock_key,
-    humanize_window,
-    is_scrubbed,
+    duplicate_refusal,
+    duplicate_window,
     limited_error,
 )
 from ingest.errors import IntakeError
 from ingest.models import Contact, IntakeEvent, IntakeStatus
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.services.checks import _prepare
-from ingest.services.decide import _contact_build, _read_fields, identity_hash, identity_of
+from ingest.services.decide import (
+    _contact_build,
+    _read_fields,
+    identity_hash,
+    identity_of,
+    person_of_contact,
+    refuse,
+    scrub_and_price,
+    scrub_seed,
+)
 from ingest.services.events import event_build
 from subscriptions.services.batch import PersonsBatch
 from subscriptions.services.subscribing import PersonData
@@ -61,6 +70,7 @@ class Item:
     price: Decimal = Decimal("0")
     caps: list[Cap] = field(default_factory=list)
     contact: Contact | None = None
+    refusal: IntakeError | None = None
 
     @property
     def live(self) -> bool:
@@ -68,9 +78,8 @@ class Item:
         return self.values is not None and self.outcome.status in KEPT
 
     def refuse(self, exc: IntakeError) -> None:
-        self.outcome.errors = dict(self.soft)
-        self.outcome.refuse(exc)
-        self.outcome.cost = self.outcome.revenue = None
+        self.refusal = exc
+        refuse(self.outcome, exc, self.soft)
 
 
 def _item_outcome(req: IntakeRequest, batch: IntakeOutcome) -> IntakeOutcome:
@@ -93,26 +102,23 @@ def item_read(
     if not isinstance(raw, dict):
         item.refuse(IntakeError(errors.ITEM_NOT_OBJECT))
         return item
-    outcome, entry = item.outcome, batch.entry
+    outcome = item.outcome
     try:
         fields = _prepare(req, outcome, item.soft)
         values = _read_fields(fields, outcome, item.soft, specs)
     except IntakeError as exc:
         item.refuse(exc)
         return item
-    assert outcome.campaign is not None
+    item_priced(item, values, scrub=True)
+    return item
+
+
+def item_priced(item: Item, values: dict[str, Any], *, scrub: bool) -> None:
+    """A read item's identity, scrub and price (an import's rows are never scrubbed)."""
     identity = identity_of(values)
     item.values, item.id_hash = values, identity_hash(identity)
-    # No identity: the item's own request id and index seed the bucket.
-    seed = identity or f"{req.request_id}:{req.batch_index}"
-    scrubbed = is_scrubbed(seed, entry.scrub_rate if entry else 0)
-    outcome.status = IntakeStatus.SCRUBBED if scrubbed else IntakeStatus.ACCEPTED
-    outcome.http_status = 200
-    item.price = entry.cost if entry else Decimal("0")
-    if not scrubbed:
-        outcome.cost, outcome.revenue = item.price, outcome.campaign.revenue
-    outcome.errors = dict(item.soft)
-    return item
+    seed = scrub_seed(identity, item.req)
+    item.price = scrub_and_price(item.outcome, seed, item.soft, scrub=scrub)
 
 
 def _caps_by_utm(batch: IntakeOutcome, items: list[Item]) -> None:
@@ -132,7 +138,7 @@ def _duplicates_seen(batch: IntakeOutcome, items: list[Item]) -> tuple[set[str],
     """Identities of the batch already kept within the window, under their advisory locks (the
     single post's `duplicate_check_locked`, for all of them at once, in key order)."""
     entry = batch.entry
-    window = entry.duplicate_window if entry else None
+    window = duplicate_window(entry)
     hashes = sorted({i.id_hash for i in items if i.id_hash})
     if entry is None or not window or not hashes:
         return set(), window
@@ -158,8 +164,7 @@ def _decide(item: Item, bc: BatchCaps, seen: set[str], window: timedelta | None)
     """The single post's order: duplicate, then caps (peek for test and scrubbed items)."""
     outcome = item.outcome
     if window and item.id_hash and item.id_hash in seen:
-        message = errors.DUPLICATE.message.format(window=humanize_window(window))
-        item.refuse(IntakeError(errors.DUPLICATE, message=message))
+        item.refuse(duplicate_refusal(window))
         return
     if item.caps:
         taking = outcome.status == IntakeStatus.ACCEPTED and not outcome.test
@@ -206,20 +211,7 @@ def _store(batch: IntakeOutcome, items: list[Item], bc: BatchCaps, persons: Pers
                     outcome.revenue,
                 )
             )
-        subscribing.append(
-            (
-                contact.pk,
-                PersonData.from_contact_values(
-                    {
-                        "mobile": contact.mobile,
-                        "phone": contact.phone,
-                        "email": contact.email,
-                        "firstname": contact.firstname,
-                        "lastname": contact.lastname,
-                    }
-                ),
-            )
-        )
+        subscribing.append((contact.pk, person_of_contact(contact)))
     ledger_record_intakes(money, at=at)
     if subscribing:
         persons.subscribe(
@@ -228,12 +220,18 @@ def _store(batch: IntakeOutcome, items: list[Item], bc: BatchCaps, persons: Pers
     bc.flush()
 
 
-def intake_batch_items(*, batch: IntakeOutcome, items: list[Item]) -> None:
-    """Decide and store the read items in order; one event each (call inside a transaction)."""
+def intake_batch_items(
+    *, batch: IntakeOutcome, items: list[Item], capped: bool = True, log_refused: bool = True
+) -> None:
+    """Decide and store the read items in order, one event each (call inside a transaction).
+
+    A CSV import's chunk comes here too: its rows meet no cap (`capped=False`) and only its
+    imported rows are logged (`log_refused=False`: the others become import problems)."""
     assert batch.campaign is not None
     live = [i for i in items if i.live]
     if live:
-        _caps_by_utm(batch, live)
+        if capped:
+            _caps_by_utm(batch, live)
         seen, window = _duplicates_seen(batch, live)
         people = [
             PersonData.from_contact_values(i.values or {}) for i in live if not i.outcome.test
@@ -247,8 +245,9 @@ def intake_batch_items(*, batch: IntakeOutcome, items: list[Item]) -> None:
         for item in live:
             _decide(item, bc, seen, window)
         _store(batch, items, bc, persons)
-    events = bulk_insert(IntakeEvent, [event_build(i.req, i.outcome) for i in items])
-    for item, event in zip(items, events, strict=True):
+    logged = items if log_refused else [i for i in items if i.live]
+    events = bulk_insert(IntakeEvent, [event_build(i.req, i.outcome) for i in logged])
+    for item, event in zip(logged, events, strict=True):
         item.outcome.event_id = event.pk
 
 

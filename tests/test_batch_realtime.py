@@ -44,3 +44,26 @@ def test_each_item_gets_the_buyers_own_answer(person_entry):
         "accepted",
         "rejected",
     ]
+
+
+@respx.mock
+def test_items_without_an_identity_are_scrubbed_each_on_its_own_as_in_any_batch(person_entry):
+    # No email or phone: the scrub bucket is seeded by the batch's request id and the item's
+    # index, on the real-time path as on the set-based one (it used to share one seed, so a
+    # whole real-time batch was scrubbed, or not, as one).
+    person_entry.real_time, person_entry.scrub_rate = True, 50
+    person_entry.save()
+    CallbackEndpointFactory.create(url=PRIMARY, is_primary=True, campaigns=[person_entry.campaign])
+    respx.post(PRIMARY).mock(return_value=httpx.Response(200))
+    contacts = [{"firstname": f"Nobody {i}"} for i in range(40)]
+
+    response = Client().post(
+        f"/source/{person_entry.source_id}/campaign/{person_entry.campaign_id}/contacts",
+        json.dumps({"contacts": contacts}),
+        content_type="application/json",
+        headers={"token": token_of(person_entry.source)},
+    )
+
+    assert response.status_code == 200
+    statuses = set(Contact.objects.values_list("status", flat=True))
+    assert statuses == {"accepted", "scrubbed"}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from decimal import Decimal
 from typing import Any
 
 from campaigns.fields import FieldSpec
 from ingest import errors
+from ingest.admission import is_scrubbed
 from ingest.errors import IntakeError
 from ingest.fieldspecs import campaign_field_specs
 from ingest.models import Contact, IntakeStatus
@@ -76,6 +78,53 @@ def _contact_build(
         custom=custom,
         created_at=req.received_at,
         **columns,
+    )
+
+
+def scrub_seed(identity: str, req: IntakeRequest) -> str:
+    """The scrub bucket's seed: the identity; without one, the request id (a batch item's
+    with its index), so there is nothing to re-post and nothing to game."""
+    if identity:
+        return identity
+    return str(req.request_id) if req.batch_index is None else f"{req.request_id}:{req.batch_index}"
+
+
+def scrub_and_price(
+    outcome: IntakeOutcome, seed: str, soft: dict[str, str], *, scrub: bool = True
+) -> Decimal:
+    """Scrubbed or accepted, and priced: the entry's cost and the campaign's revenue, none for
+    a scrubbed contact (imports are never scrubbed, DESIGN §7). Returns the entry's price,
+    which a cap weighs even when the contact is not charged."""
+    assert outcome.campaign is not None
+    entry = outcome.entry
+    scrubbed = scrub and is_scrubbed(seed, entry.scrub_rate if entry else 0)
+    outcome.status = IntakeStatus.SCRUBBED if scrubbed else IntakeStatus.ACCEPTED
+    outcome.http_status = 200
+    price = entry.cost if entry else Decimal("0")
+    if not scrubbed:
+        outcome.cost = price
+        outcome.revenue = outcome.campaign.revenue
+    outcome.errors = dict(soft)
+    return price
+
+
+def refuse(outcome: IntakeOutcome, exc: IntakeError, soft: dict[str, str]) -> None:
+    """A refused contact: its soft errors and the refusal's, no money (the caller logs it)."""
+    outcome.errors = dict(soft)
+    outcome.refuse(exc)
+    outcome.cost = outcome.revenue = None
+
+
+def person_of_contact(contact: Contact) -> PersonData:
+    """The person a stored contact subscribes (single posts, batches and imports)."""
+    return PersonData.from_contact_values(
+        {
+            "mobile": contact.mobile,
+            "phone": contact.phone,
+            "email": contact.email,
+            "firstname": contact.firstname,
+            "lastname": contact.lastname,
+        }
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError
@@ -14,7 +13,6 @@ from ingest.admission import (
     caps_for,
     caps_peek,
     duplicate_check,
-    is_scrubbed,
 )
 from ingest.errors import IntakeError
 from ingest.eventlog import unauthenticated_summary
@@ -34,6 +32,9 @@ from ingest.services.decide import (
     _read_fields,
     identity_hash,
     identity_of,
+    refuse,
+    scrub_and_price,
+    scrub_seed,
 )
 from ingest.services.events import event_create
 from ingest.services.store import _store
@@ -95,16 +96,8 @@ def _run_authenticated(
     identity = identity_of(values)
     id_hash = identity_hash(identity)
     entry = outcome.entry
-    assert outcome.campaign is not None
-    # No identity: the request id seeds the bucket (nothing to re-post, so nothing to game).
-    scrubbed = is_scrubbed(identity or str(req.request_id), entry.scrub_rate if entry else 0)
-    outcome.status = IntakeStatus.SCRUBBED if scrubbed else IntakeStatus.ACCEPTED
-    outcome.http_status = 200
-    price = entry.cost if entry else Decimal("0")
-    if not scrubbed:
-        outcome.cost = price
-        outcome.revenue = outcome.campaign.revenue
-    outcome.errors = dict(soft)
+    price = scrub_and_price(outcome, scrub_seed(identity, req), soft)
+    scrubbed = outcome.status == IntakeStatus.SCRUBBED
     caps = caps_for(outcome, values)
     if outcome.test or (caps and (scrubbed or (entry and entry.real_time))):
         # Checked without taking: a test stores nothing; a scrubbed contact is not counted but
@@ -128,9 +121,7 @@ def intake_contact(*, req: IntakeRequest) -> IntakeOutcome:
         try:
             _run(req, outcome, soft)
         except IntakeError as exc:
-            outcome.errors = dict(soft)
-            outcome.refuse(exc)
-            outcome.cost = outcome.revenue = None
+            refuse(outcome, exc, soft)
             if not outcome.authenticated:
                 # A stranger's post: a summary of its field names, no values (ingest.eventlog).
                 outcome.provided = unauthenticated_summary(outcome.provided)
@@ -191,8 +182,6 @@ def intake_batch_item(
         fields = _prepare(req, outcome, soft)
         _run_authenticated(req, outcome, soft, fields, specs)
     except IntakeError as exc:
-        outcome.errors = dict(soft)
-        outcome.refuse(exc)
-        outcome.cost = outcome.revenue = None
+        refuse(outcome, exc, soft)
         event_create(req, outcome)
     return outcome

@@ -17,8 +17,9 @@ from ingest.admission import (
 )
 from ingest.models import Contact, IntakeStatus
 from ingest.pipeline import IntakeOutcome, IntakeRequest
+from ingest.services.decide import person_of_contact
 from ingest.services.events import event_create
-from subscriptions.services import PersonData, RealtimeOffer, contact_subscribe
+from subscriptions.services import RealtimeOffer, contact_subscribe
 
 logger = logging.getLogger(__name__)
 
@@ -28,15 +29,7 @@ SUBSCRIBING = frozenset({IntakeStatus.ACCEPTED, IntakeStatus.SCRUBBED})
 
 
 def _subscribe(req: IntakeRequest, contact: Contact, offer: RealtimeOffer | None) -> None:
-    person = PersonData.from_contact_values(
-        {
-            "mobile": contact.mobile,
-            "phone": contact.phone,
-            "email": contact.email,
-            "firstname": contact.firstname,
-            "lastname": contact.lastname,
-        }
-    )
+    person = person_of_contact(contact)
     contact_subscribe(
         contact_id=contact.pk,
         campaign_id=contact.campaign_id,
