@@ -38,6 +38,15 @@ def _counters_add(states: Sequence[CapState]) -> dict[int, Decimal]:
     concurrency without a SELECT … FOR UPDATE. Returns {cap_id: used after} for the rows it
     changed; a cap missing from the answer was full.
     """
+    # Only placeholders carry values: the rows are "(%s, %s, %s, %s)" repeated.
+    sql = _ADD_SQL.replace("{rows}", ", ".join(["(%s, %s, %s, %s)"] * len(states)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, counters_params(states))
+        return {cap_id: Decimal(str(used)) for cap_id, used in cursor.fetchall()}
+
+
+def counters_params(states: Sequence[CapState]) -> list[Any]:
+    """(cap id, window key, amount, limit) per state, adapted, for the conditional upsert."""
     ops = connection.ops
     params: list[Any] = []
     for state in states:
@@ -47,11 +56,46 @@ def _counters_add(states: Sequence[CapState]) -> dict[int, Decimal]:
             ops.adapt_decimalfield_value(state.amount, 14, 4),
             ops.adapt_decimalfield_value(state.cap.limit, 14, 4),
         ]
-    # Only placeholders carry values: the rows are "(%s, %s, %s, %s)" repeated.
-    sql = _ADD_SQL.replace("{rows}", ", ".join(["(%s, %s, %s, %s)"] * len(states)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {cap_id: Decimal(str(used)) for cap_id, used in cursor.fetchall()}
+    return params
+
+
+# The same conditional upsert as _ADD_SQL, as a data-modifying CTE of the intake's one write
+# statement: `{rows}` is a VALUES list of typed rows, `{guard}` a condition (the contact row
+# was written). A full cap yields no row, and the caller rolls the whole statement back.
+COUNTERS_CTE_SQL = (
+    'INSERT INTO finance_capcounter (cap_id, window_start, used, "limit") '
+    "SELECT v.cap_id, v.window_start, v.used, v.lim FROM (VALUES {rows}) "
+    "AS v(cap_id, window_start, used, lim) WHERE {guard} "
+    "ON CONFLICT (cap_id, window_start) DO UPDATE "
+    'SET used = finance_capcounter.used + excluded.used, "limit" = excluded."limit" '
+    'WHERE finance_capcounter.used + excluded.used <= excluded."limit" '
+    "RETURNING cap_id, used"
+)
+COUNTERS_CTE_ROW = "(%s::bigint, %s::timestamptz, %s::numeric, %s::numeric)"
+
+
+def caps_take_prepare(
+    *, caps: list[Cap], at: datetime, cost: Decimal, timezone: str
+) -> list[CapState] | None:
+    """The states of calendar caps whose counters the caller adds in its own statement (one
+    conditional upsert, as caps_take), or None when a rolling cap needs caps_take's path.
+    Raises CapExceeded when the contact alone is over a limit."""
+    states = [cap_state_build(cap, at=at, cost=cost, timezone=timezone) for cap in caps]
+    if any(s.duration.rolling for s in states):
+        return None
+    if any(s.amount > s.limit for s in states):
+        raise CapExceeded
+    return states
+
+
+def caps_taken(states: list[CapState], taken: dict[int, Decimal]) -> list[CapState]:
+    """After the caller's upsert: every counter must have moved, or CapExceeded."""
+    if len(taken) != len(states):
+        raise CapExceeded
+    for state in states:
+        state.used = taken[state.cap.pk]
+        state.buckets = [(state.window.key, state.used)]
+    return states
 
 
 def _rolling_take(states: list[CapState]) -> None:

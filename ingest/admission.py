@@ -18,6 +18,7 @@ from finance.models import Cap
 from finance.selectors import caps_applicable, caps_state
 from ingest import errors
 from ingest.errors import IntakeError
+from ingest.hotcache import caps_cached
 from ingest.models import Contact
 from ingest.pipeline import IntakeOutcome
 from sources.models import SourceCampaign
@@ -92,6 +93,19 @@ def duplicate_check_locked(outcome: IntakeOutcome, id_hash: str, now: datetime) 
     duplicate_check(outcome, id_hash, now)
 
 
+def duplicate_lock(outcome: IntakeOutcome, id_hash: str, now: datetime) -> datetime | None:
+    """Take the identity's lock (as duplicate_check_locked) and return the window's start; the
+    caller's next statement checks it (None: no window, no lock, nothing to check)."""
+    window = _duplicate_window(outcome, id_hash)
+    if window is None:
+        return None
+    assert outcome.entry is not None
+    key = duplicate_lock_key(outcome.entry.source_id, outcome.entry.campaign_id, id_hash)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    return now - window
+
+
 def duplicate_lock_key(source_id: int, campaign_id: int, id_hash: str) -> int:
     """The advisory lock of one identity in one source+campaign (single posts and batches)."""
     seed = f"dup:{source_id}:{campaign_id}:{id_hash}"
@@ -99,12 +113,19 @@ def duplicate_lock_key(source_id: int, campaign_id: int, id_hash: str) -> int:
 
 
 def caps_for(outcome: IntakeOutcome, values: dict[str, Any]) -> list[Cap]:
-    """The active caps this contact meets (one query; empty for most entries)."""
+    """The active caps this contact meets (cached per process behind the entry's digest)."""
     assert outcome.source is not None and outcome.campaign is not None
+    utm_source = str(values.get("utm_source") or "")
+    digest = getattr(outcome.entry, "caps_digest", None)
+    if digest is not None:  # the entry query said which caps are current: no query
+        return caps_cached(
+            campaign_id=outcome.campaign.pk,
+            source_id=outcome.source.pk,
+            utm_source=utm_source,
+            digest=digest,
+        )
     return caps_applicable(
-        campaign_id=outcome.campaign.pk,
-        source_id=outcome.source.pk,
-        utm_source=str(values.get("utm_source") or ""),
+        campaign_id=outcome.campaign.pk, source_id=outcome.source.pk, utm_source=utm_source
     )
 
 
