@@ -16,6 +16,7 @@ from django.db import connection
 from finance.capstate import CapState, tightest, tightest_quantity
 from finance.models import Cap
 from finance.selectors import caps_applicable, caps_state
+from finance.services import ROLLING_LOCK_SQL
 from ingest import errors
 from ingest.errors import IntakeError
 from ingest.hotcache import caps_cached
@@ -93,17 +94,27 @@ def duplicate_check_locked(outcome: IntakeOutcome, id_hash: str, now: datetime) 
     duplicate_check(outcome, id_hash, now)
 
 
-def duplicate_lock(outcome: IntakeOutcome, id_hash: str, now: datetime) -> datetime | None:
-    """Take the identity's lock (as duplicate_check_locked) and return the window's start; the
-    caller's next statement checks it (None: no window, no lock, nothing to check)."""
+def intake_locks(
+    outcome: IntakeOutcome, id_hash: str, now: datetime, rolling_cap_ids: list[int]
+) -> datetime | None:
+    """One statement: the identity's lock (as duplicate_check_locked) and the rolling caps'
+    rows (as caps_take), in that order. Returns the duplicate window's start, which the
+    caller's next statement checks with a fresh snapshot (None: no window, nothing to check)."""
     window = _duplicate_window(outcome, id_hash)
-    if window is None:
-        return None
-    assert outcome.entry is not None
-    key = duplicate_lock_key(outcome.entry.source_id, outcome.entry.campaign_id, id_hash)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-    return now - window
+    parts: list[str] = []
+    params: list[Any] = []
+    if window is not None:
+        assert outcome.entry is not None
+        entry = outcome.entry
+        parts.append("pg_advisory_xact_lock(%s)")
+        params.append(duplicate_lock_key(entry.source_id, entry.campaign_id, id_hash))
+    if rolling_cap_ids:
+        parts.append(ROLLING_LOCK_SQL)
+        params.append(sorted(rolling_cap_ids))
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(parts)}", params)
+    return now - window if window is not None else None
 
 
 def duplicate_lock_key(source_id: int, campaign_id: int, id_hash: str) -> int:

@@ -11,7 +11,6 @@ from finance.capstate import CapState
 from finance.models import Cap
 from finance.services import (
     CapExceeded,
-    caps_take,
     caps_take_prepare,
     caps_taken,
     ledger_record_intake,
@@ -20,7 +19,7 @@ from ingest.admission import (
     caps_peek,
     caps_report,
     duplicate_check,
-    duplicate_lock,
+    intake_locks,
     limited_error,
 )
 from ingest.hotcache import endpoints_cached
@@ -78,14 +77,6 @@ def _ledger_record(req: IntakeRequest, outcome: IntakeOutcome, contact: Contact)
     )
 
 
-def _caps_take(req: IntakeRequest, outcome: IntakeOutcome, caps: list[Cap]) -> None:
-    assert outcome.campaign is not None and outcome.cost is not None
-    states = caps_take(
-        caps=caps, at=req.received_at, cost=outcome.cost, timezone=outcome.campaign.timezone
-    )
-    caps_report(outcome, states)
-
-
 def _store(
     req: IntakeRequest,
     outcome: IntakeOutcome,
@@ -98,17 +89,19 @@ def _store(
     """Contact, money, event, person, subscription and callback outbox in one short transaction
     (nothing slow inside: callbacks are sent by workers once it commits).
 
-    The duplicate lock first; then one statement writes the contact (if its identity is not a
-    duplicate), its ledger rows, the calendar caps' counters and the event (ingest.services.
-    write); then the person, subscription and outbox. A rolling cap takes caps_take's path
-    (lock, read its buckets, add) after them, as the counters' row locks are held until commit.
+    One statement takes the identity's advisory lock and locks the rolling caps' rows; the
+    next (a fresh snapshot, so it sees whatever the lock waited for) writes the contact unless
+    its identity is a duplicate, its ledger rows, every cap's counter (a full cap yields no row:
+    CapExceeded rolls it all back), a first-time person with its subscription and outbox rows,
+    and the event (ingest.services.write). A person to merge takes contact_subscribe after it;
+    an idempotent post's event comes last (its stored answer names the contact).
     """
     accepted = contact.status == IntakeStatus.ACCEPTED
     try:
         with transaction.atomic():
-            since = duplicate_lock(outcome, contact.identity_hash, req.received_at)
-            states = _calendar_states(req, outcome, caps) if caps and accepted else []
-            rolling = states is None
+            states = _states(req, outcome, caps) if caps and accepted else []
+            rolling = [s.cap.pk for s in states if s.duration.rolling]
+            since = intake_locks(outcome, contact.identity_hash, req.received_at, rolling)
             guard = (
                 DuplicateGuard(
                     source_id=contact.source_id,
@@ -120,7 +113,7 @@ def _store(
                 else None
             )
             # The stored answer of an idempotent post names the contact: its event comes last.
-            event = None if req.idempotency_key or rolling else event_build(req, outcome)
+            event = None if req.idempotency_key else event_build(req, outcome)
             money = None
             if accepted:
                 assert outcome.cost is not None and outcome.revenue is not None
@@ -130,7 +123,7 @@ def _store(
                 contact=contact,
                 guard=guard,
                 money=money,
-                counters=states or [],
+                counters=states,
                 event=event,
                 subscriber=plan,
             )
@@ -140,12 +133,10 @@ def _store(
                 raise AssertionError("duplicate row vanished under its lock")
             outcome.contact_id = contact.pk
             if states:
-                caps_report(outcome, caps_taken(states, written.counters))
+                caps_report(outcome, caps_taken(states, written.counters, written.buckets))
             if contact.status in SUBSCRIBING and not written.subscribed:
                 # Someone shares the mobile phone or email: merge (contact_subscribe decides).
                 _subscribe(req, contact, offer, _endpoint_ids(outcome, contact))
-            if rolling:
-                _caps_take(req, outcome, caps or [])
             if event is None:
                 event_create(req, outcome)
             else:
@@ -175,9 +166,7 @@ def _new_subscriber(
     )
 
 
-def _calendar_states(
-    req: IntakeRequest, outcome: IntakeOutcome, caps: list[Cap]
-) -> list[CapState] | None:
+def _states(req: IntakeRequest, outcome: IntakeOutcome, caps: list[Cap]) -> list[CapState]:
     assert outcome.campaign is not None and outcome.cost is not None
     return caps_take_prepare(
         caps=caps, at=req.received_at, cost=outcome.cost, timezone=outcome.campaign.timezone

@@ -18,7 +18,14 @@ from typing import Any
 from django.db import connection, models
 
 from finance.capstate import CapState
-from finance.services import COUNTERS_CTE_ROW, COUNTERS_CTE_SQL, counters_params
+from finance.services import (
+    COUNTERS_CTE_ROW,
+    COUNTERS_CTE_SQL,
+    ROLLING_BUCKETS_SQL,
+    ROLLING_ROW,
+    counters_cte_params,
+    rolling_params,
+)
 from ingest.models import Contact, IntakeEvent
 from subscriptions.services.newsubscriber import (
     NewSubscriber,
@@ -44,6 +51,7 @@ class Written:
     contact_id: int | None  # None: a duplicate (nothing was written)
     event_id: int | None
     counters: dict[int, Decimal]  # cap id -> used after, for the counters that moved
+    buckets: dict[int, list[tuple[datetime, Decimal]]]  # rolling caps' rows, before the write
     subscribed: bool = False  # the new subscriber's rows were written
 
 
@@ -56,12 +64,17 @@ _EVENT_FIELDS = _columns(IntakeEvent, skip=frozenset({"contact"}))
 _q = connection.ops.quote_name
 
 # (duplicate guard, ledger, number of counters, event, new subscriber's shape) -> SQL text
-_Key = tuple[bool, bool, int, bool, tuple[bool, bool, int] | None]
+_Key = tuple[bool, bool, int, bool, tuple[bool, bool, int] | None, int]
 _sql_cache: dict[_Key, str] = {}
 
 
 def _build_sql(
-    guard: bool, ledger: bool, counters: int, event: bool, subscriber: tuple[bool, bool, int] | None
+    guard: bool,
+    ledger: bool,
+    counters: int,
+    event: bool,
+    subscriber: tuple[bool, bool, int] | None,
+    rolling: int,
 ) -> str:
     # Identifiers come from model metadata, values are parameters.
     contact_cols = ", ".join(_q(str(f.column)) for f in _CONTACT_FIELDS)
@@ -104,6 +117,9 @@ def _build_sql(
         "(SELECT id FROM e)" if event else "NULL",
         "(SELECT json_agg(json_build_array(cap_id, used::text)) FROM k)" if counters else "NULL",
         *(new_subscriber_selected(subscriber) if subscriber is not None else []),
+        ROLLING_BUCKETS_SQL.replace("{rows}", ", ".join([ROLLING_ROW] * rolling))
+        if rolling
+        else "NULL",
     ]
     return f"WITH {', '.join(parts)} SELECT {', '.join(selected)}"
 
@@ -152,19 +168,31 @@ def contact_write(
             ops.adapt_decimalfield_value(money[1], 14, 4),
         ]
     if counters:
-        params += counters_params(counters)
+        params += counters_cte_params(counters)
     if event is not None:
         params += _values(event, _EVENT_FIELDS)
     shape = subscriber.shape if subscriber is not None else None
     if subscriber is not None:
         params += new_subscriber_params(subscriber)
-    sql = _sql((guard is not None, money is not None, len(counters), event is not None, shape))
+    rolling = [s for s in counters if s.duration.rolling]
+    params += rolling_params(rolling)
+    sql = _sql(
+        (
+            guard is not None,
+            money is not None,
+            len(counters),
+            event is not None,
+            shape,
+            len(rolling),
+        )
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     assert row is not None
     contact_id, event_id, moved = row[:3]
     subscribed = subscriber is not None and new_subscriber_done(subscriber, *row[3:6])
+    buckets = _buckets(row[-1])
     if contact_id is not None:
         contact.pk = contact_id
         contact._state.adding = False
@@ -177,4 +205,19 @@ def contact_write(
     if isinstance(moved, str):  # json may come back undecoded, depending on the loaders
         moved = json.loads(moved)
     taken = {int(cap_id): Decimal(used) for cap_id, used in (moved or [])}
-    return Written(contact_id=contact_id, event_id=event_id, counters=taken, subscribed=subscribed)
+    return Written(
+        contact_id=contact_id,
+        event_id=event_id,
+        counters=taken,
+        buckets=buckets,
+        subscribed=subscribed,
+    )
+
+
+def _buckets(value: Any) -> dict[int, list[tuple[datetime, Decimal]]]:
+    if isinstance(value, str):
+        value = json.loads(value)
+    rows: dict[int, list[tuple[datetime, Decimal]]] = {}
+    for cap_id, start, used in value or []:
+        rows.setdefault(int(cap_id), []).append((datetime.fromisoformat(start), Decimal(used)))
+    return rows
