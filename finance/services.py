@@ -38,6 +38,15 @@ def _counters_add(states: Sequence[CapState]) -> dict[int, Decimal]:
     concurrency without a SELECT … FOR UPDATE. Returns {cap_id: used after} for the rows it
     changed; a cap missing from the answer was full.
     """
+    # Only placeholders carry values: the rows are "(%s, %s, %s, %s)" repeated.
+    sql = _ADD_SQL.replace("{rows}", ", ".join(["(%s, %s, %s, %s)"] * len(states)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, counters_params(states))
+        return {cap_id: Decimal(str(used)) for cap_id, used in cursor.fetchall()}
+
+
+def counters_params(states: Sequence[CapState]) -> list[Any]:
+    """(cap id, window key, amount, limit) per state, adapted, for the conditional upsert."""
     ops = connection.ops
     params: list[Any] = []
     for state in states:
@@ -47,11 +56,93 @@ def _counters_add(states: Sequence[CapState]) -> dict[int, Decimal]:
             ops.adapt_decimalfield_value(state.amount, 14, 4),
             ops.adapt_decimalfield_value(state.cap.limit, 14, 4),
         ]
-    # Only placeholders carry values: the rows are "(%s, %s, %s, %s)" repeated.
-    sql = _ADD_SQL.replace("{rows}", ", ".join(["(%s, %s, %s, %s)"] * len(states)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {cap_id: Decimal(str(used)) for cap_id, used in cursor.fetchall()}
+    return params
+
+
+# The same conditional upsert as _ADD_SQL, as a data-modifying CTE of the intake's one write
+# statement: `{rows}` is a VALUES list of typed rows, `{guard}` a condition (the contact row
+# was written). A full cap yields no row, and the caller rolls the whole statement back.
+# A rolling cap's row carries its window's start: it is taken only if the sum of its buckets
+# (read with this statement's snapshot, after the caller locked the cap row) leaves room, as
+# _rolling_take checks in Python.
+COUNTERS_CTE_SQL = (
+    'INSERT INTO finance_capcounter (cap_id, window_start, used, "limit") '
+    "SELECT v.cap_id, v.window_start, v.used, v.lim FROM (VALUES {rows}) "
+    "AS v(cap_id, window_start, used, lim, since) WHERE {guard} AND (v.since IS NULL OR "
+    "coalesce((SELECT sum(cc.used) FROM finance_capcounter cc WHERE cc.cap_id = v.cap_id "
+    "AND cc.window_start >= v.since), 0) + v.used <= v.lim) "
+    "ON CONFLICT (cap_id, window_start) DO UPDATE "
+    'SET used = finance_capcounter.used + excluded.used, "limit" = excluded."limit" '
+    'WHERE finance_capcounter.used + excluded.used <= excluded."limit" '
+    "RETURNING cap_id, used"
+)
+COUNTERS_CTE_ROW = "(%s::bigint, %s::timestamptz, %s::numeric, %s::numeric, %s::timestamptz)"
+# The rolling caps' buckets as they were before the statement: (cap id, window start) rows.
+ROLLING_ROW = "(%s::bigint, %s::timestamptz)"
+ROLLING_BUCKETS_SQL = (
+    "(SELECT json_agg(json_build_array(cc.cap_id, cc.window_start, cc.used::text)) "
+    "FROM finance_capcounter cc, (VALUES {rows}) AS r(cap_id, since) "
+    "WHERE cc.cap_id = r.cap_id AND cc.window_start >= r.since)"
+)
+ROLLING_LOCK_SQL = (
+    "(SELECT count(*) FROM (SELECT id FROM finance_cap WHERE id = ANY(%s) "
+    "ORDER BY id FOR NO KEY UPDATE) AS locked)"
+)
+
+
+def counters_cte_params(states: Sequence[CapState]) -> list[Any]:
+    """COUNTERS_CTE_ROW's values: as counters_params, plus a rolling cap's window start."""
+    ops = connection.ops
+    params: list[Any] = []
+    for state in states:
+        since = state.window.start if state.duration.rolling else None
+        params += [
+            *counters_params([state]),
+            ops.adapt_datetimefield_value(since) if since is not None else None,
+        ]
+    return params
+
+
+def rolling_params(states: Sequence[CapState]) -> list[Any]:
+    ops = connection.ops
+    params: list[Any] = []
+    for state in states:
+        params += [state.cap.pk, ops.adapt_datetimefield_value(state.window.start)]
+    return params
+
+
+def caps_take_prepare(
+    *, caps: list[Cap], at: datetime, cost: Decimal, timezone: str
+) -> list[CapState]:
+    """The states whose counters the caller adds in its own statement (one conditional upsert,
+    as caps_take), in caps_take's lock order: rolling caps by id, then calendar caps by id.
+    Rolling caps' rows must be locked first (ROLLING_LOCK_SQL, its own statement, so that the
+    upsert's snapshot sees every committed bucket). Raises CapExceeded when the contact alone
+    is over a limit."""
+    states = [cap_state_build(cap, at=at, cost=cost, timezone=timezone) for cap in caps]
+    if any(s.amount > s.limit for s in states):
+        raise CapExceeded
+    return [s for s in states if s.duration.rolling] + [s for s in states if not s.duration.rolling]
+
+
+def caps_taken(
+    states: list[CapState],
+    taken: dict[int, Decimal],
+    buckets: dict[int, list[tuple[datetime, Decimal]]],
+) -> list[CapState]:
+    """After the caller's upsert: every counter must have moved, or CapExceeded. `buckets`:
+    the rolling caps' rows as they were before it."""
+    if len(taken) != len(states):
+        raise CapExceeded
+    for state in states:
+        if state.duration.rolling:
+            state_fill(state, buckets.get(state.cap.pk, []))
+            state.used += state.amount
+            state.buckets.append((state.window.key, state.amount))
+        else:
+            state.used = taken[state.cap.pk]
+            state.buckets = [(state.window.key, state.used)]
+    return states
 
 
 def _rolling_take(states: list[CapState]) -> None:

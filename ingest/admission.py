@@ -16,8 +16,10 @@ from django.db import connection
 from finance.capstate import CapState, tightest, tightest_quantity
 from finance.models import Cap
 from finance.selectors import caps_applicable, caps_state
+from finance.services import ROLLING_LOCK_SQL
 from ingest import errors
 from ingest.errors import IntakeError
+from ingest.hotcache import caps_cached
 from ingest.models import Contact
 from ingest.pipeline import IntakeOutcome
 from sources.models import SourceCampaign
@@ -92,6 +94,29 @@ def duplicate_check_locked(outcome: IntakeOutcome, id_hash: str, now: datetime) 
     duplicate_check(outcome, id_hash, now)
 
 
+def intake_locks(
+    outcome: IntakeOutcome, id_hash: str, now: datetime, rolling_cap_ids: list[int]
+) -> datetime | None:
+    """One statement: the identity's lock (as duplicate_check_locked) and the rolling caps'
+    rows (as caps_take), in that order. Returns the duplicate window's start, which the
+    caller's next statement checks with a fresh snapshot (None: no window, nothing to check)."""
+    window = _duplicate_window(outcome, id_hash)
+    parts: list[str] = []
+    params: list[Any] = []
+    if window is not None:
+        assert outcome.entry is not None
+        entry = outcome.entry
+        parts.append("pg_advisory_xact_lock(%s)")
+        params.append(duplicate_lock_key(entry.source_id, entry.campaign_id, id_hash))
+    if rolling_cap_ids:
+        parts.append(ROLLING_LOCK_SQL)
+        params.append(sorted(rolling_cap_ids))
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(parts)}", params)
+    return now - window if window is not None else None
+
+
 def duplicate_lock_key(source_id: int, campaign_id: int, id_hash: str) -> int:
     """The advisory lock of one identity in one source+campaign (single posts and batches)."""
     seed = f"dup:{source_id}:{campaign_id}:{id_hash}"
@@ -99,12 +124,19 @@ def duplicate_lock_key(source_id: int, campaign_id: int, id_hash: str) -> int:
 
 
 def caps_for(outcome: IntakeOutcome, values: dict[str, Any]) -> list[Cap]:
-    """The active caps this contact meets (one query; empty for most entries)."""
+    """The active caps this contact meets (cached per process behind the entry's digest)."""
     assert outcome.source is not None and outcome.campaign is not None
+    utm_source = str(values.get("utm_source") or "")
+    digest = getattr(outcome.entry, "caps_digest", None)
+    if digest is not None:  # the entry query said which caps are current: no query
+        return caps_cached(
+            campaign_id=outcome.campaign.pk,
+            source_id=outcome.source.pk,
+            utm_source=utm_source,
+            digest=digest,
+        )
     return caps_applicable(
-        campaign_id=outcome.campaign.pk,
-        source_id=outcome.source.pk,
-        utm_source=str(values.get("utm_source") or ""),
+        campaign_id=outcome.campaign.pk, source_id=outcome.source.pk, utm_source=utm_source
     )
 
 

@@ -88,13 +88,32 @@ def _run_guarded(
             event_create(req, outcome)
             return outcome
         return run(req)
-    except (OperationalError, InterfaceError):
+    except (OperationalError, InterfaceError) as exc:
+        if not database_unreachable(exc):
+            # A deadlock, a lock or statement timeout, a server-side failure: our bug or the
+            # database's, not an outage, so a logged 500 with its event, never "unavailable".
+            return _unexpected(req)
         logger.warning(
             "%s refused: database unavailable", what, extra={"request_id": str(req.request_id)}
         )
         return _failure(req, IntakeError(errors.UNAVAILABLE, headers={"Retry-After": "5"}))
     except Exception:
         return _unexpected(req)
+
+
+# Server errors that mean the connection itself is gone: admin, crash or startup shutdown.
+_CONNECTION_LOST_STATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def database_unreachable(exc: Exception) -> bool:
+    """A lost or refused connection (503), as opposed to any other database error (500).
+
+    psycopg gives no SQLSTATE for what fails on the client side (refused, reset, timed out,
+    closed); the server says class 08 (connection exception) or 57P0x (shutting down)."""
+    if isinstance(exc, InterfaceError):
+        return True
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate in _CONNECTION_LOST_STATES
 
 
 def run_intake(request: HttpRequest, source_id: str, campaign_id: str) -> IntakeOutcome:

@@ -63,7 +63,9 @@ def test_an_unexpected_error_answers_json_500_with_the_request_id(entry, client,
 
 
 def test_a_crash_while_storing_leaves_no_contact_behind(entry, client, monkeypatch):
-    original = store.event_create
+    # The event is written by the contact's own statement: fail while building it, inside the
+    # transaction that has already taken the identity's lock.
+    original = store.event_build
     calls = {"n": 0}
 
     def fail_first(req, outcome):
@@ -72,7 +74,7 @@ def test_a_crash_while_storing_leaves_no_contact_behind(entry, client, monkeypat
             raise RuntimeError("event insert failed")
         return original(req, outcome)
 
-    monkeypatch.setattr(store, "event_create", fail_first)
+    monkeypatch.setattr(store, "event_build", fail_first)
     response = client.post(
         f"/source/{entry.source_id}/campaign/{entry.campaign_id}",
         json.dumps({"email": "a@example.com"}),

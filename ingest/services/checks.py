@@ -13,6 +13,7 @@ from contactsource.tokens import token_matches
 from ingest import errors
 from ingest.errors import IntakeError
 from ingest.fieldspecs import fields_digest_annotation
+from ingest.hotcache import hot_digests_annotation
 from ingest.parsing import check_field_count, clean_fields, is_truthy
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.throttle import auth_refused
@@ -56,7 +57,7 @@ def _authenticate(req: IntakeRequest, outcome: IntakeOutcome) -> None:
         # One query on the happy path: the entry with its source and campaign.
         entry = (
             SourceCampaign.objects.select_related("source", "campaign")
-            .annotate(**fields_digest_annotation())
+            .annotate(**fields_digest_annotation(), **hot_digests_annotation())
             .filter(source_id=source_id, campaign_id=campaign_id)
             .first()
         )

@@ -7,19 +7,29 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from finance.capstate import CapState
 from finance.models import Cap
-from finance.services import CapExceeded, caps_take, ledger_record_intake
+from finance.services import (
+    CapExceeded,
+    caps_take_prepare,
+    caps_taken,
+    ledger_record_intake,
+)
 from ingest.admission import (
     caps_peek,
     caps_report,
-    duplicate_check_locked,
+    duplicate_check,
+    intake_locks,
     limited_error,
 )
+from ingest.hotcache import endpoints_cached
 from ingest.models import Contact, IntakeStatus
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.services.decide import person_of_contact
-from ingest.services.events import event_create
+from ingest.services.events import event_build, event_create
+from ingest.services.write import DuplicateGuard, contact_write
 from subscriptions.services import RealtimeOffer, contact_subscribe
+from subscriptions.services.newsubscriber import NewSubscriber, new_subscriber_plan
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +38,12 @@ logger = logging.getLogger(__name__)
 SUBSCRIBING = frozenset({IntakeStatus.ACCEPTED, IntakeStatus.SCRUBBED})
 
 
-def _subscribe(req: IntakeRequest, contact: Contact, offer: RealtimeOffer | None) -> None:
+def _subscribe(
+    req: IntakeRequest,
+    contact: Contact,
+    offer: RealtimeOffer | None,
+    endpoint_ids: list[int] | None = None,
+) -> None:
     person = person_of_contact(contact)
     contact_subscribe(
         contact_id=contact.pk,
@@ -37,7 +52,16 @@ def _subscribe(req: IntakeRequest, contact: Contact, offer: RealtimeOffer | None
         person=person,
         at=req.received_at,
         offer=offer,
+        endpoint_ids=endpoint_ids,
     )
+
+
+def _endpoint_ids(outcome: IntakeOutcome, contact: Contact) -> list[int] | None:
+    # The entry query's digest says whether the per-process list is current (ingest.hotcache).
+    digest = getattr(outcome.entry, "endpoints_digest", None)
+    if digest is None:
+        return None
+    return endpoints_cached(campaign_id=contact.campaign_id, digest=digest)
 
 
 def _ledger_record(req: IntakeRequest, outcome: IntakeOutcome, contact: Contact) -> None:
@@ -53,14 +77,6 @@ def _ledger_record(req: IntakeRequest, outcome: IntakeOutcome, contact: Contact)
     )
 
 
-def _caps_take(req: IntakeRequest, outcome: IntakeOutcome, caps: list[Cap]) -> None:
-    assert outcome.campaign is not None and outcome.cost is not None
-    states = caps_take(
-        caps=caps, at=req.received_at, cost=outcome.cost, timezone=outcome.campaign.timezone
-    )
-    caps_report(outcome, states)
-
-
 def _store(
     req: IntakeRequest,
     outcome: IntakeOutcome,
@@ -73,26 +89,88 @@ def _store(
     """Contact, money, event, person, subscription and callback outbox in one short transaction
     (nothing slow inside: callbacks are sent by workers once it commits).
 
-    Order matters: the duplicate lock first; the caps' counters last but the event, because
-    their row locks are held until commit and every intake of a hot cap queues on them.
+    One statement takes the identity's advisory lock and locks the rolling caps' rows; the
+    next (a fresh snapshot, so it sees whatever the lock waited for) writes the contact unless
+    its identity is a duplicate, its ledger rows, every cap's counter (a full cap yields no row:
+    CapExceeded rolls it all back), a first-time person with its subscription and outbox rows,
+    and the event (ingest.services.write). A person to merge takes contact_subscribe after it;
+    an idempotent post's event comes last (its stored answer names the contact).
     """
     accepted = contact.status == IntakeStatus.ACCEPTED
     try:
         with transaction.atomic():
-            duplicate_check_locked(outcome, contact.identity_hash, req.received_at)
-            contact.save(force_insert=True)
-            outcome.contact_id = contact.pk
+            states = _states(req, outcome, caps) if caps and accepted else []
+            rolling = [s.cap.pk for s in states if s.duration.rolling]
+            since = intake_locks(outcome, contact.identity_hash, req.received_at, rolling)
+            guard = (
+                DuplicateGuard(
+                    source_id=contact.source_id,
+                    campaign_id=contact.campaign_id,
+                    identity_hash=contact.identity_hash,
+                    since=since,
+                )
+                if since is not None
+                else None
+            )
+            # The stored answer of an idempotent post names the contact: its event comes last.
+            event = None if req.idempotency_key else event_build(req, outcome)
+            money = None
             if accepted:
-                _ledger_record(req, outcome, contact)
-            if contact.status in SUBSCRIBING:
-                _subscribe(req, contact, offer)
-            if caps and accepted:
-                _caps_take(req, outcome, caps)
-            event_create(req, outcome)
+                assert outcome.cost is not None and outcome.revenue is not None
+                money = (outcome.cost, outcome.revenue)
+            plan = _new_subscriber(req, outcome, contact, offer)
+            written = contact_write(
+                contact=contact,
+                guard=guard,
+                money=money,
+                counters=states,
+                event=event,
+                subscriber=plan,
+            )
+            if written.contact_id is None:
+                # Seen within the window since the lock: the check's own answer (409).
+                duplicate_check(outcome, contact.identity_hash, req.received_at)
+                raise AssertionError("duplicate row vanished under its lock")
+            outcome.contact_id = contact.pk
+            if states:
+                caps_report(outcome, caps_taken(states, written.counters, written.buckets))
+            if contact.status in SUBSCRIBING and not written.subscribed:
+                # Someone shares the mobile phone or email: merge (contact_subscribe decides).
+                _subscribe(req, contact, offer, _endpoint_ids(outcome, contact))
+            if event is None:
+                event_create(req, outcome)
+            else:
+                outcome.event_id = event.pk
     except CapExceeded:
         # Rolled back: no contact, money, subscription or count. Say which cap and when.
         outcome.contact_id = None
         _caps_refuse(req, outcome, caps or [], price)
+
+
+def _new_subscriber(
+    req: IntakeRequest, outcome: IntakeOutcome, contact: Contact, offer: RealtimeOffer | None
+) -> NewSubscriber | None:
+    """A first-time person's rows, written by the contact's own statement (no real-time
+    offer: its delivery row carries the offer's attempt, so it takes contact_subscribe)."""
+    if contact.status not in SUBSCRIBING or offer is not None:
+        return None
+    endpoint_ids = _endpoint_ids(outcome, contact)
+    if endpoint_ids is None:
+        return None
+    return new_subscriber_plan(
+        person=person_of_contact(contact),
+        campaign_id=contact.campaign_id,
+        source_id=contact.source_id,
+        at=req.received_at,
+        endpoint_ids=endpoint_ids,
+    )
+
+
+def _states(req: IntakeRequest, outcome: IntakeOutcome, caps: list[Cap]) -> list[CapState]:
+    assert outcome.campaign is not None and outcome.cost is not None
+    return caps_take_prepare(
+        caps=caps, at=req.received_at, cost=outcome.cost, timezone=outcome.campaign.timezone
+    )
 
 
 def _caps_refuse(

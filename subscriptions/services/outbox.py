@@ -35,14 +35,19 @@ def outbox_write(
     event_date: datetime,
     contact_id: int | None = None,
     offer: RealtimeOffer | None = None,
+    endpoint_ids: list[int] | None = None,
 ) -> list[CallbackDelivery]:
     """Write the event's deliveries; their tasks are enqueued once the transaction commits.
 
     Call it inside the transaction that changes the subscription: the rows commit or vanish
     with it, so no event exists without its callbacks, and no callback without its event.
+    `endpoint_ids`: the matching endpoints when the caller knows them (the intake's cache).
     """
-    endpoints = endpoints_for(campaign_id=subscription.campaign_id, event_type=event_type)
-    if not endpoints:
+    if endpoint_ids is None:
+        endpoint_ids = [
+            e.pk for e in endpoints_for(campaign_id=subscription.campaign_id, event_type=event_type)
+        ]
+    if not endpoint_ids:
         return []
     payload = subscription_payload(
         subscription, person, include_opt_out=event_type == EventType.SUBSCRIPTION_REMOVED
@@ -50,9 +55,9 @@ def outbox_write(
     now = timezone.now()
     event_id = offer.event_id if offer is not None else uuid.uuid4()
     rows = []
-    for endpoint in endpoints:
+    for endpoint_id in endpoint_ids:
         row = CallbackDelivery(
-            endpoint_id=endpoint.pk,
+            endpoint_id=endpoint_id,
             subscription=subscription,
             event_id=event_id,
             event_type=event_type,
@@ -63,7 +68,7 @@ def outbox_write(
             retry_until=retry_window_end(now),
             enqueued_at=now,
         )
-        if offer is not None and offer.endpoint_id == endpoint.pk:
+        if offer is not None and offer.endpoint_id == endpoint_id:
             offer.apply_to(row)
         rows.append(row)
     CallbackDelivery.objects.bulk_create(rows)

@@ -158,6 +158,7 @@ def contact_subscribe(
     person: PersonData,
     at: datetime,
     offer: RealtimeOffer | None = None,
+    endpoint_ids: list[int] | None = None,
 ) -> Subscription:
     """An accepted or scrubbed contact: merge its person, subscribe it, write the callbacks.
 
@@ -183,6 +184,7 @@ def contact_subscribe(
             event_date=at,
             contact_id=contact_id,
             offer=offer,
+            endpoint_ids=endpoint_ids,
         )
     return subscription
 

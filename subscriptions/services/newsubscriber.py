@@ -1,0 +1,169 @@
+"""A contact's new person, subscription and outbox rows as data-modifying CTEs of the intake's
+one write statement (the common case: nobody shares the contact's mobile phone or email).
+
+The statement locks the candidates (as person_candidates) and inserts the person only when
+there are none, the subscription and one CallbackDelivery per endpoint after it. Any candidate
+(a merge to decide), or a concurrent insert of the same mobile phone (ON CONFLICT DO NOTHING),
+yields no person row, and the caller runs contact_subscribe, which decides as it always has.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from subscriptions.models import CallbackDelivery, EventType, Person, Subscription
+from subscriptions.payloads import subscription_object
+from subscriptions.services.outbox import deliveries_enqueue, retry_window_end
+from subscriptions.services.subscribing import PersonData
+
+
+def _columns(model: type[models.Model], skip: frozenset[str]) -> list[models.Field[Any, Any]]:
+    return [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in skip]
+
+
+_PERSON_FIELDS = _columns(Person, frozenset())
+_SUBSCRIPTION_FIELDS = _columns(Subscription, frozenset({"person", "contact_id"}))
+_DELIVERY_FIELDS = _columns(CallbackDelivery, frozenset({"endpoint", "subscription", "contact_id"}))
+_q = connection.ops.quote_name
+
+
+@dataclass
+class NewSubscriber:
+    person: Person
+    subscription: Subscription
+    delivery: CallbackDelivery | None  # the row every endpoint gets (endpoint set per row)
+    endpoint_ids: list[int]
+    delivery_ids: list[int] = field(default_factory=list)
+
+    @property
+    def shape(self) -> tuple[bool, bool, int]:
+        return (bool(self.person.mobile_phone), bool(self.person.email), len(self.endpoint_ids))
+
+
+def new_subscriber_plan(
+    *,
+    person: PersonData,
+    campaign_id: int,
+    source_id: int | None,
+    at: datetime,
+    endpoint_ids: list[int],
+) -> NewSubscriber:
+    """The rows a first-time person would get (as contact_subscribe writes them)."""
+    new = Person(
+        mobile_phone=person.mobile_phone,
+        email=person.email,
+        first_name=person.first_name,
+        last_name=person.last_name,
+    )
+    subscription = Subscription(
+        campaign_id=campaign_id, acquisition_source_id=source_id, opt_in_date=at
+    )
+    delivery = None
+    if endpoint_ids:
+        now = timezone.now()
+        delivery = CallbackDelivery(
+            event_id=uuid.uuid4(),
+            event_type=EventType.SUBSCRIPTION_ADDED,
+            event_date=at,
+            payload=subscription_object(
+                person_public_id=new.public_id,
+                person_external_id=new.external_id,
+                campaign_id=campaign_id,
+                source_id=source_id,
+                opt_in_date=at,
+            ),
+            next_attempt_at=now,
+            retry_until=retry_window_end(now),
+            enqueued_at=now,
+        )
+    return NewSubscriber(
+        person=new, subscription=subscription, delivery=delivery, endpoint_ids=endpoint_ids
+    )
+
+
+def new_subscriber_ctes(shape: tuple[bool, bool, int], *, guard: str) -> list[str]:
+    """CTEs `found`, `ins`, `sub` (and `dl`) after a CTE named `guard` with the contact's `id`.
+    The caller selects new_subscriber_selected() from them."""
+    has_mobile, has_email, endpoints = shape
+    match = [
+        *(["p.mobile_phone = %s"] if has_mobile else []),
+        *(["p.email = %s"] if has_email else []),
+    ]
+    found = (
+        "found AS (SELECT p.id FROM subscriptions_person p "  # noqa: S608
+        f"WHERE {' OR '.join(match)} ORDER BY p.id LIMIT 20 FOR UPDATE)"
+        if match
+        else "found AS (SELECT NULL::bigint AS id WHERE false)"
+    )
+    person_cols = ", ".join(_q(str(f.column)) for f in _PERSON_FIELDS)
+    person_vals = ", ".join(["%s"] * len(_PERSON_FIELDS))
+    sub_cols = ", ".join(_q(str(f.column)) for f in _SUBSCRIPTION_FIELDS)
+    sub_vals = ", ".join(["%s"] * len(_SUBSCRIPTION_FIELDS))
+    ctes = [
+        found,
+        f"ins AS (INSERT INTO subscriptions_person ({person_cols}) SELECT {person_vals} "  # noqa: S608
+        f"WHERE EXISTS (SELECT 1 FROM {guard}) AND NOT EXISTS (SELECT 1 FROM found) "
+        "ON CONFLICT DO NOTHING RETURNING id)",
+        f"sub AS (INSERT INTO subscriptions_subscription ({sub_cols}, person_id, contact_id) "  # noqa: S608
+        f"SELECT {sub_vals}, ins.id, {guard}.id FROM ins, {guard} RETURNING id)",
+    ]
+    if endpoints:
+        cols = ", ".join(_q(str(f.column)) for f in _DELIVERY_FIELDS)
+        vals = ", ".join(["%s"] * len(_DELIVERY_FIELDS))
+        rows = ", ".join(["(%s::bigint)"] * endpoints)
+        ctes.append(
+            "dl AS (INSERT INTO subscriptions_callbackdelivery "  # noqa: S608
+            f"({cols}, endpoint_id, subscription_id, contact_id) "
+            f"SELECT {vals}, v.endpoint_id, sub.id, {guard}.id "
+            f"FROM sub, {guard}, (VALUES {rows}) AS v(endpoint_id) ORDER BY v.endpoint_id "
+            "RETURNING id)"
+        )
+    return ctes
+
+
+def new_subscriber_selected(shape: tuple[bool, bool, int]) -> list[str]:
+    return [
+        "(SELECT id FROM ins)",
+        "(SELECT id FROM sub)",
+        "(SELECT array_agg(id ORDER BY id) FROM dl)" if shape[2] else "NULL",
+    ]
+
+
+def _values(instance: models.Model, fields: list[models.Field[Any, Any]]) -> list[Any]:
+    return [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
+
+
+def new_subscriber_params(plan: NewSubscriber) -> list[Any]:
+    person = plan.person
+    params: list[Any] = [
+        *([person.mobile_phone] if person.mobile_phone else []),
+        *([person.email] if person.email else []),
+    ]
+    params += _values(person, _PERSON_FIELDS)
+    params += _values(plan.subscription, _SUBSCRIPTION_FIELDS)
+    if plan.delivery is not None:
+        params += _values(plan.delivery, _DELIVERY_FIELDS)
+        params += sorted(plan.endpoint_ids)
+    return params
+
+
+def new_subscriber_done(
+    plan: NewSubscriber, person_id: int | None, subscription_id: int | None, ids: Any
+) -> bool:
+    """After the statement: False when no person was written (the caller merges instead);
+    else the deliveries are enqueued once the transaction commits (as outbox_write)."""
+    if person_id is None or subscription_id is None:
+        return False
+    plan.person.pk = person_id
+    plan.subscription.pk = subscription_id
+    plan.delivery_ids = [int(i) for i in (ids or [])]
+    if plan.delivery_ids:
+        transaction.on_commit(partial(deliveries_enqueue, plan.delivery_ids))
+    return True

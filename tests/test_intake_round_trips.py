@@ -1,0 +1,129 @@
+"""Database round trips of a single post, BEGIN and COMMIT included, pinned (DESIGN §11: an
+accepted contact costs at most 4 in the transaction's own work; a regression is a perf bug)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from finance.models import CapCounter, LedgerEntry
+from ingest.models import Contact, IntakeEvent
+from subscriptions.models import CallbackDelivery, CallbackEndpoint, Subscription
+from tests.factories import (
+    CallbackEndpointFactory,
+    CampaignFieldFactory,
+    CapFactory,
+    SourceCampaignFactory,
+)
+
+# Real transactions (no test savepoints), so the count is what production runs.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The entry with its source, campaign and the digests of its fields, caps and endpoints (1);
+# then BEGIN, the identity's advisory lock, ONE statement writing the contact (unless a
+# duplicate), its ledger rows, the cap counter, the person, subscription, outbox row and the
+# event, COMMIT.
+ACCEPTED = 5
+# The same, the write finding the identity (no row), the check's own 409 wording (1), ROLLBACK,
+# then the 409's event (1).
+DUPLICATE = 7
+# The same write, the counter yielding no row, ROLLBACK, the counters read for Retry-After and
+# the RateLimit fields (1), then the 429's event (1).
+LIMITED = 7
+
+
+def count_round_trips(post: Callable[[], Any]) -> tuple[Any, list[str]]:
+    """Every statement the connection sends. Django's debug log records BEGIN, COMMIT and
+    ROLLBACK as statements too (the driver sends each as its own round trip)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = post()
+    return response, [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.fixture
+def capped_entry():
+    entry = SourceCampaignFactory.create()
+    CampaignFieldFactory.create(campaign=entry.campaign, key="email", type="email")
+    CapFactory.create(campaign=entry.campaign, duration="day", limit=2)
+    CallbackEndpointFactory.create()
+    return entry
+
+
+def post(entry, email: str):
+    return Client().post(
+        f"/source/{entry.source_id}/campaign/{entry.campaign_id}/contact",
+        json.dumps({"email": email, "firstname": "Q"}),
+        content_type="application/json",
+        headers={"token": entry.source.token},
+    )
+
+
+def test_an_accepted_contact_with_a_cap_and_an_endpoint_costs_five_round_trips(capped_entry):
+    post(capped_entry, "warm@example.com")  # the per-process caches are filled from here on
+
+    response, trips = count_round_trips(lambda: post(capped_entry, "q@example.com"))
+
+    assert response.status_code == 200, response.json()
+    assert len(trips) == ACCEPTED, "\n".join(trips)
+    assert trips.count("BEGIN") == 1 and trips.count("COMMIT") == 1
+    contact = Contact.objects.get(email="q@example.com")
+    assert LedgerEntry.objects.filter(contact_id=contact.pk).count() == 2
+    assert Subscription.objects.filter(contact_id=contact.pk).count() == 1
+    assert CallbackDelivery.objects.filter(contact_id=contact.pk).count() == 1
+    assert IntakeEvent.objects.get(contact=contact).http_status == 200
+    assert CapCounter.objects.get().used == 2
+
+
+def test_a_duplicate_costs_seven_round_trips_and_writes_only_its_event(capped_entry):
+    post(capped_entry, "q@example.com")
+
+    response, trips = count_round_trips(lambda: post(capped_entry, "q@example.com"))
+
+    assert response.status_code == 409, response.json()
+    assert len(trips) == DUPLICATE, "\n".join(trips)
+    assert trips.count("ROLLBACK") == 1
+    assert Contact.objects.count() == 1 and CallbackDelivery.objects.count() == 1
+    assert CapCounter.objects.get().used == 1
+    assert IntakeEvent.objects.filter(http_status=409).count() == 1
+
+
+def test_a_post_over_a_full_cap_costs_seven_round_trips_and_writes_only_its_event(capped_entry):
+    post(capped_entry, "one@example.com")
+    post(capped_entry, "two@example.com")
+
+    response, trips = count_round_trips(lambda: post(capped_entry, "three@example.com"))
+
+    assert response.status_code == 429, response.json()
+    assert response["Retry-After"]
+    assert len(trips) == LIMITED, "\n".join(trips)
+    assert trips.count("ROLLBACK") == 1
+    assert Contact.objects.count() == 2 and CallbackDelivery.objects.count() == 2
+    assert LedgerEntry.objects.count() == 4 and CapCounter.objects.get().used == 2
+    assert IntakeEvent.objects.filter(http_status=429).count() == 1
+
+
+def test_a_change_to_the_caps_or_endpoints_is_seen_by_the_next_post(capped_entry):
+    post(capped_entry, "warm@example.com")  # caches filled
+    CapFactory.create(campaign=capped_entry.campaign, duration="month", limit=1)
+    second = CallbackEndpointFactory.create()
+
+    assert post(capped_entry, "next@example.com").status_code == 200
+    assert CapCounter.objects.count() == 2  # the new cap counted it
+    assert post(capped_entry, "full@example.com").status_code == 429  # the month cap is full
+    assert post(capped_entry, "warm@example.com").status_code == 409
+    # The endpoint is seen too: a scrub-free entry with no cap in the way.
+    for cap in capped_entry.campaign.caps.all():
+        cap.is_active = False
+        cap.save()
+    assert post(capped_entry, "later@example.com").status_code == 200
+    contact = Contact.objects.get(email="later@example.com")
+    endpoints = CallbackDelivery.objects.filter(contact_id=contact.pk)
+    every = set(CallbackEndpoint.objects.values_list("pk", flat=True))
+    assert second.pk in every and len(every) == 2
+    assert {d.endpoint_id for d in endpoints} == every
