@@ -32,10 +32,10 @@ def window_parse(value: str) -> timedelta | None:
     """An ISO 8601 duration (P7D, PT48H, P1DT12H) as a timedelta; empty: no returns (None).
 
     Months and years are refused: their length depends on the date."""
-    text = (value or "").strip()
+    text = (value or "").strip().upper()
     if not text:
         return None
-    parsed = parse_duration(text) if text.upper().startswith("P") else None
+    parsed = parse_duration(text) if text.startswith("P") else None
     if parsed is None or parsed <= timedelta(0):
         raise ValueError(
             f"'{text}' is not a positive ISO 8601 duration in days, hours or minutes, such as "
