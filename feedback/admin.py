@@ -135,5 +135,5 @@ def _may_return(request: HttpRequest) -> bool:
 _return_contacts.short_description = "Return the selected contacts"  # type: ignore[attr-defined]
 _return_contacts.allowed_permissions = ("return",)  # type: ignore[attr-defined]
 ContactAdmin.has_return_permission = lambda self, request: _may_return(request)  # type: ignore[attr-defined]
-ContactAdmin.actions = [*(ContactAdmin.actions or []), _return_contacts]
+ContactAdmin.actions = [*(ContactAdmin.actions or []), _return_contacts]  # type: ignore[misc]
 ContactAdmin.action_form = ReturnActionForm

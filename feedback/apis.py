@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from contactsource.api import ReadOnlyViewSet
 from feedback.models import ContactReturn
+from feedback.selectors import conversion_of, return_of
 from feedback.serializers import (
     ConversionInputSerializer,
     ConversionSerializer,
@@ -41,7 +42,6 @@ from feedback.services import (
     return_reject,
     return_request,
 )
-from feedback.selectors import conversion_of, return_of
 from ingest.models import Contact
 from subscriptions.authentication import EndpointKeyAuthentication
 from subscriptions.models import CallbackEndpoint

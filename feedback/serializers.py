@@ -108,7 +108,7 @@ class ReturnPolicySerializer(serializers.ModelSerializer[ReturnPolicy]):
 
 
 class QualityRowSerializer(serializers.Serializer[Any]):
-    source = serializers.IntegerField()
+    source = serializers.IntegerField()  # type: ignore[assignment]
     source_name = serializers.CharField()
     campaign = serializers.IntegerField(allow_null=True, help_text="Null: all campaigns.")
     accepted = serializers.IntegerField(help_text="Contacts accepted in the range.")

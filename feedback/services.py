@@ -72,9 +72,7 @@ def feedback_scope_check(*, contact: Contact, endpoint: CallbackEndpoint | None)
     )
 
 
-def _return_check(
-    *, contact: Contact, policy: ReturnPolicy, reason: str, now: datetime
-) -> None:
+def _return_check(*, contact: Contact, policy: ReturnPolicy, reason: str, now: datetime) -> None:
     if contact.status != ContactStatus.ACCEPTED:
         raise FeedbackRefused(
             "never_charged",
@@ -113,9 +111,7 @@ def _return_check(
 
 def _approved(ret: ContactReturn, now: datetime) -> None:
     """What an approval does: reverse the contact's cost and revenue, tell the source."""
-    ledger_reverse_contact(
-        contact_id=ret.contact_id, memo=f"return {ret.pk}: {ret.reason}", at=now
-    )
+    ledger_reverse_contact(contact_id=ret.contact_id, memo=f"return {ret.pk}: {ret.reason}", at=now)
     return_notify_source(ret=ret)
 
 

@@ -173,12 +173,13 @@ class SourceChange(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
 
-    objects = ApiChangeManager()
     notices = models.Manager()
+    objects = ApiChangeManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         base_manager_name = "notices"
+        default_manager_name = "objects"
         indexes = [
             models.Index(fields=["source", "-created_at"], name="sourcechange_source_recent"),
             models.Index(

@@ -307,9 +307,7 @@ def webhook_body(change: SourceChange, *, attempt: int) -> dict[str, Any]:
         "source": {"id": source.pk, "name": source.name, "url": documentation_url(source.pk)},
     }
     if change.event_type == NoticeType.CONTACT_RETURNED:
-        body["returns"] = [
-            {k: v for k, v in line.items() if k != "kind"} for line in change.lines
-        ]
+        body["returns"] = [{k: v for k, v in line.items() if k != "kind"} for line in change.lines]
     else:
         body["changes"] = change.lines
     return body

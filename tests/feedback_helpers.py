@@ -50,11 +50,11 @@ def charged_contact(entry: SourceCampaign) -> int:
     return contact_id
 
 
-def key_client(endpoint: CallbackEndpoint) -> APIClient:
+def key_client(endpoint: CallbackEndpoint, key: str | None = None) -> APIClient:
+    """A client with the endpoint's API key (a new one unless given)."""
     client = APIClient()
-    client.credentials(
-        HTTP_AUTHORIZATION=f"Token {endpoint_api_key_issue(endpoint_id=endpoint.pk)}"
-    )
+    key = key or endpoint_api_key_issue(endpoint_id=endpoint.pk)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, connections
-from rest_framework.test import APIClient
 
 from feedback.models import ContactReturn
 from finance.models import LedgerEntry, LedgerKind
+from subscriptions.services import endpoint_api_key_issue
 from tests.factories import CallbackEndpointFactory
 from tests.feedback_helpers import charged_contact, entry_make, key_client, ledger_total, return_url
 
@@ -26,13 +26,12 @@ def test_sixteen_returns_at_once_make_one_return_and_one_pair_of_reversals():
     entry = entry_make()
     contact_id = charged_contact(entry)
     endpoint = CallbackEndpointFactory.create(campaigns=[entry.campaign])
-    auth = key_client(endpoint)._credentials["HTTP_AUTHORIZATION"]
+    key = endpoint_api_key_issue(endpoint_id=endpoint.pk)
     barrier = threading.Barrier(CLIENTS)
 
     def post(i: int):
         try:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=auth)
+            client = key_client(endpoint, key)
             barrier.wait(timeout=60)
             return client.post(return_url(contact_id), {"reason": "fraud"}, format="json")
         finally:

@@ -41,6 +41,7 @@ def test_a_later_conversion_report_replaces_the_earlier_and_moves_no_money():
     assert later.status_code == 200
     conversion = Conversion.objects.get()
     assert conversion.value == Decimal("99.00")
+    assert conversion.converted_at is not None
     assert conversion.converted_at.isoformat() != "2026-12-01T10:00:00+00:00"
     assert ledger_total(contact_id) == Decimal("7.50")
     assert crm.get(url(contact_id)).json()["value"] == "99.0000"

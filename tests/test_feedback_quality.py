@@ -106,7 +106,7 @@ def test_source_quality_gives_return_and_conversion_rates_per_source_and_campaig
         (other.campaign_id, 0.0),
     ]
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
-    lines = b"".join(csv.streaming_content).decode("utf-8-sig").splitlines()
+    lines = csv.getvalue().decode("utf-8-sig").splitlines()
     assert lines[0].startswith("source,source_name,campaign,accepted,returned")
     assert "fraud=2; wrong_number=1" in lines[1]
 
