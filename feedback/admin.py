@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from campaigns.admin import CampaignAdmin
+from contactsource.admin_site import page_extras_add
 from feedback.models import DEFAULT_REASONS, ContactReturn, Conversion, ReturnPolicy
 from feedback.services import FeedbackRefused, return_request, returns_decide
 from ingest.admin import ContactAdmin
@@ -30,6 +31,9 @@ class ReturnPolicyInline(admin.StackedInline):
 
 
 CampaignAdmin.inlines = [*CampaignAdmin.inlines, ReturnPolicyInline]
+# Return and conversion rates on the source and campaign pages (DESIGN §14).
+for _model in ("sources.source", "campaigns.campaign"):
+    page_extras_add(_model, panels="admin/feedback/quality_panel.html")
 
 
 class RejectActionForm(ActionForm):

@@ -118,3 +118,23 @@ def test_source_quality_refuses_a_range_that_ends_before_it_starts():
     )
 
     assert response.status_code == 400 and "created_after" in response.json()
+
+
+def test_the_source_page_shows_the_return_rate_and_reasons():
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    entry = entry_make()
+    contacts = [charged_contact(entry) for _ in range(4)]
+    client_api = api_client("feedback.add_contactreturn")
+    client_api.post(return_url(contacts[0]), {"reason": "fraud"}, format="json")
+    user = User.objects.create_superuser("boss", "boss@example.com", "pw-12345678")
+    client = Client()
+    client.force_login(user)
+
+    page = client.get(f"/admin/sources/source/{entry.source_id}/change/").content.decode()
+    campaign_page = client.get(f"/admin/campaigns/campaign/{entry.campaign_id}/change/")
+
+    assert 'id="source-returns"' in page
+    assert '<td class="return-rate">25 %</td>' in page and "fraud 1" in page
+    assert 'id="campaign-returns"' in campaign_page.content.decode()
