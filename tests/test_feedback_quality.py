@@ -138,3 +138,21 @@ def test_the_source_page_shows_the_return_rate_and_reasons():
     assert 'id="source-returns"' in page
     assert '<td class="return-rate">25 %</td>' in page and "fraud 1" in page
     assert 'id="campaign-returns"' in campaign_page.content.decode()
+
+
+def test_the_dashboard_lists_sources_by_return_rate():
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    entry = entry_make()
+    contacts = [charged_contact(entry) for _ in range(2)]
+    api_client("feedback.add_contactreturn").post(
+        return_url(contacts[0]), {"reason": "fraud"}, format="json"
+    )
+    client = Client()
+    client.force_login(User.objects.create_superuser("boss", "boss@example.com", "pw-1234567"))
+
+    page = client.get("/admin/dashboard/").content.decode()
+
+    assert 'id="dashboard-returns"' in page
+    assert '<td class="return-rate">50 %</td>' in page

@@ -29,3 +29,15 @@ def return_quality(*, source: int | None = None, campaign: int | None = None) ->
         campaign_id=campaign,
     )
     return {"rows": rows, "days": QUALITY_DAYS, "source": source, "campaign": campaign}
+
+
+DASHBOARD_ROWS = 10
+
+
+@register.inclusion_tag("admin/feedback/quality_table.html")
+def worst_sources() -> dict[str, Any]:
+    """The dashboard's panel: the sources with the highest return rate over the last 30 days."""
+    end = timezone.now()
+    rows = source_quality(start=end - timedelta(days=QUALITY_DAYS), end=end)
+    rows.sort(key=lambda row: (-row.return_rate, -row.returned, row.source))
+    return {"rows": rows[:DASHBOARD_ROWS], "days": QUALITY_DAYS, "dashboard": True}
