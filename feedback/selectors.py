@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from campaigns.models import Campaign
-from feedback.models import ContactReturn, Conversion, ReturnPolicy
+from feedback.models import ContactReturn, Conversion, ReturnPolicy, ReturnStatus
 from finance.models import LedgerEntry, LedgerKind
 from subscriptions.models import CallbackEndpoint
 from subscriptions.selectors import person_scope_of_endpoint
@@ -48,3 +48,20 @@ def return_of(*, contact_id: int) -> ContactReturn | None:
 
 def conversion_of(*, contact_id: int) -> Conversion | None:
     return Conversion.objects.filter(contact_id=contact_id).first()
+
+
+def source_returns_recent(*, source_id: int, days: int = 30) -> list[ContactReturn]:
+    """A source's approved returns decided in the last `days` days, newest first (for its docs
+    page: contact id, campaign, date and reason; nothing personal)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(days=days)
+    return list(
+        ContactReturn.objects.filter(
+            source_id=source_id, status=ReturnStatus.APPROVED, decided_at__gte=since
+        )
+        .only("contact_id", "campaign_id", "reason", "decided_at")
+        .order_by("-decided_at", "-id")
+    )
