@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.authentication import (
@@ -27,7 +28,6 @@ from feedback.selectors import conversion_of, return_of
 from feedback.serializers import (
     ConversionInputSerializer,
     ConversionSerializer,
-    FeedbackRefusalSerializer,
     RejectInputSerializer,
     ReturnInputSerializer,
     ReturnSerializer,
@@ -50,13 +50,18 @@ if TYPE_CHECKING:
     from rest_framework.permissions import _PermissionClass
 
 TAG = ["feedback"]
+# The 400 and 404 bodies are one of several shapes (a refusal, field errors, a parse error), so
+# the schema says "an object" and names the refusal's shape in words.
 REFUSED = OpenApiResponse(
-    FeedbackRefusalSerializer,
-    description="Refused by the rules, or field errors ({field: [messages]}): the body says "
-    "why and what is allowed.",
+    OpenApiTypes.OBJECT,
+    description="Refused by the rules: {code, detail, and the facts: allowed_reasons, deadline, "
+    "window, contact_status} (code one of never_charged, returns_closed, unknown_reason, "
+    "window_closed, not_accepted); or field errors {field: [messages]}; or {detail}.",
 )
 NOT_FOUND = OpenApiResponse(
-    description="No such contact, or (an endpoint key) not one of its campaigns' contacts."
+    OpenApiTypes.OBJECT,
+    description="No such contact ({detail}), or, for an endpoint key, not one of its campaigns' "
+    "contacts ({code: not_in_scope, detail, allowed_campaigns}).",
 )
 
 
@@ -132,7 +137,7 @@ class ContactReturnApi(ContactFeedbackView):
                 ReturnSerializer, description="Already returned: the first return, unchanged."
             ),
             400: REFUSED,
-            404: OpenApiResponse(FeedbackRefusalSerializer, description=NOT_FOUND.description),
+            404: NOT_FOUND,
         },
         summary="Return a contact",
         description="Return an accepted contact within its campaign's return window, with one "
@@ -190,7 +195,7 @@ class ContactConversionApi(ContactFeedbackView):
                 ConversionSerializer, description="Replaced the earlier report of this contact."
             ),
             400: REFUSED,
-            404: OpenApiResponse(FeedbackRefusalSerializer, description=NOT_FOUND.description),
+            404: NOT_FOUND,
         },
         summary="Report a contact's conversion",
         description="Record that an accepted contact converted, with an optional value and "

@@ -43,27 +43,6 @@ class RejectInputSerializer(serializers.Serializer[Any]):
     )
 
 
-class FeedbackRefusalSerializer(serializers.Serializer[Any]):
-    """Why a return or conversion was refused, and what is allowed."""
-
-    code = serializers.ChoiceField(
-        choices=[
-            "never_charged",
-            "returns_closed",
-            "unknown_reason",
-            "window_closed",
-            "not_in_scope",
-            "not_accepted",
-        ]
-    )
-    detail = serializers.CharField()
-    allowed_reasons = serializers.ListField(child=serializers.CharField(), required=False)
-    deadline = serializers.DateTimeField(required=False, help_text="When the window closed.")
-    window = serializers.CharField(required=False)
-    allowed_campaigns = serializers.ListField(child=serializers.IntegerField(), required=False)
-    contact_status = serializers.CharField(required=False)
-
-
 class ConversionInputSerializer(serializers.Serializer[Any]):
     value = serializers.DecimalField(
         max_digits=14,
