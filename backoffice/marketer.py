@@ -37,6 +37,10 @@ MARKETER_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "subscriptions.callbackdelivery": ("view", "change"),
     "ingest.contact": ("view",),
     "ingest.intakeevent": ("view", "export"),
+    # Returns: make them, and approve or reject those held for review; conversions: report.
+    "feedback.returnpolicy": EDIT,
+    "feedback.contactreturn": EDIT,
+    "feedback.conversion": ("view", "add"),
     "imports.contactimport": ("view", "add", "delete"),
     "imports.contactimportproblem": ("view",),
 }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("sources.api_urls")),
     path("", include("campaigns.api_urls")),
     path("", include("ingest.api_urls")),
+    path("", include("feedback.api_urls")),
     path("", include("imports.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("finance.api_urls")),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "finance",
     "subscriptions",
     "ingest",
+    "feedback",
     "reports",
     "imports",
     "partnerdocs",

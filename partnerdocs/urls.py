@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import re_path
 
 from partnerdocs import views
+from partnerdocs.returns import docs_returns_csv
 
 urlpatterns = [
     re_path(r"^source/(?P<source_id>[^/]+)/?$", views.docs_source, name="docs-source"),
@@ -15,4 +16,5 @@ urlpatterns = [
         name="docs-openapi",
     ),
     re_path(r"^source/(?P<source_id>[^/]+)/docs-login$", views.docs_login, name="docs-login"),
+    re_path(r"^source/(?P<source_id>[^/]+)/returns\.csv$", docs_returns_csv, name="docs-returns"),
 ]

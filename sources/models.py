@@ -131,13 +131,30 @@ class NotificationStatus(models.TextChoices):
     SKIPPED = "skipped", "Nothing to send"
 
 
+class NoticeType(models.TextChoices):
+    API_CHANGED = "source_api_changed", "The source's API changed"
+    CONTACT_RETURNED = "contact_returned", "A buyer returned one of its contacts"
+
+
+class ApiChangeManager(models.Manager["SourceChange"]):
+    """The default manager, and so `source.changes`: API changes only (the changelog and the
+    docs page's version count); `SourceChange.notices` reaches every notice."""
+
+    def get_queryset(self) -> models.QuerySet[SourceChange]:
+        return super().get_queryset().filter(event_type=NoticeType.API_CHANGED)
+
+
 class SourceChange(models.Model):
-    """One change set to what a source's partner can post (one edit, one row, one notification).
+    """One notice to a source's partner: a change set to what it can post (one edit, one row,
+    one notification), or a returned contact (DESIGN §14). Both travel the same channel.
 
     The row is the truth for the notification: its statuses say what still has to be sent.
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event_type = models.CharField(
+        max_length=32, choices=NoticeType.choices, default=NoticeType.API_CHANGED
+    )
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="changes")
     # [{"kind": "campaign_added", "campaign_id": 3, "field": "", "text": "…"}, …]
     lines = models.JSONField(default=list)
@@ -156,8 +173,13 @@ class SourceChange(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
 
+    notices = models.Manager()
+    objects = ApiChangeManager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
+        base_manager_name = "notices"
+        default_manager_name = "objects"
         indexes = [
             models.Index(fields=["source", "-created_at"], name="sourcechange_source_recent"),
             models.Index(

@@ -24,7 +24,7 @@ from contactsource.tokens import token_generate, token_hash
 from contactsource.webhooks import signed_post
 from sources.changes import ApiSnapshot, api_diff
 from sources.documentation import documentation_url
-from sources.models import NotificationStatus, Source, SourceCampaign, SourceChange
+from sources.models import NoticeType, NotificationStatus, Source, SourceCampaign, SourceChange
 from sources.selectors import source_api_snapshots, source_ids_for_campaigns
 
 logger = logging.getLogger(__name__)
@@ -152,23 +152,45 @@ def source_changes_record(
         lines = api_diff(before.get(source_id, {}), after.get(source_id, {}))
         if not lines:
             continue
-        source = sources[source_id]
-        email = (
-            NotificationStatus.PENDING if source.notification_email else NotificationStatus.SKIPPED
-        )
-        hook = NotificationStatus.PENDING if source.notification_url else NotificationStatus.SKIPPED
-        pending = NotificationStatus.PENDING in (email, hook)
-        change = SourceChange.objects.create(
-            source=source,
-            lines=lines,
-            email_status=email,
-            webhook_status=hook,
-            next_attempt_at=now if pending else None,
-        )
-        changes.append(change)
-        if pending:
-            transaction.on_commit(partial(_notify_enqueue, change.pk))
+        changes.append(_notice_create(sources[source_id], NoticeType.API_CHANGED, lines, now))
     return changes
+
+
+def _notice_create(
+    source: Source, event_type: str, lines: list[dict[str, Any]], now: datetime
+) -> SourceChange:
+    """One notice row, pending for each channel the source has; sent after commit."""
+    email = NotificationStatus.PENDING if source.notification_email else NotificationStatus.SKIPPED
+    hook = NotificationStatus.PENDING if source.notification_url else NotificationStatus.SKIPPED
+    pending = NotificationStatus.PENDING in (email, hook)
+    change = SourceChange.notices.create(
+        source=source,
+        event_type=event_type,
+        lines=lines,
+        email_status=email,
+        webhook_status=hook,
+        next_attempt_at=now if pending else None,
+    )
+    if pending:
+        transaction.on_commit(partial(_notify_enqueue, change.pk))
+    return change
+
+
+def source_notice_contact_returned(
+    *, source_id: int, contact_id: int, campaign_id: int, reason: str, returned_at: datetime
+) -> SourceChange:
+    """Tell a source that a buyer's return of one of its contacts was approved (DESIGN §14):
+    the contact's id, campaign and reason only, never its personal data."""
+    source = Source.objects.get(pk=source_id)
+    line = {
+        "kind": NoticeType.CONTACT_RETURNED.value,
+        "campaign_id": campaign_id,
+        "contact_id": contact_id,
+        "reason": reason,
+        "returned_at": returned_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "text": f"Contact {contact_id} of campaign {campaign_id} was returned: {reason}.",
+    }
+    return _notice_create(source, NoticeType.CONTACT_RETURNED, [line], timezone.now())
 
 
 def _notify_enqueue(change_id: int) -> None:
@@ -182,7 +204,7 @@ def _notify_enqueue(change_id: int) -> None:
 
 def source_changes_due(*, limit: int = 200) -> list[int]:
     return list(
-        SourceChange.objects.filter(next_attempt_at__lte=timezone.now())
+        SourceChange.notices.filter(next_attempt_at__lte=timezone.now())
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -190,12 +212,12 @@ def source_changes_due(*, limit: int = 200) -> list[int]:
 
 def _claim(change_id: int, now: datetime) -> SourceChange | None:
     """Take the row for one attempt (conditional UPDATE: only one worker gets 1 back)."""
-    claimed = SourceChange.objects.filter(pk=change_id, next_attempt_at__lte=now).update(
+    claimed = SourceChange.notices.filter(pk=change_id, next_attempt_at__lte=now).update(
         next_attempt_at=now + NOTIFY_LEASE, attempts=F("attempts") + 1
     )
     if not claimed:
         return None
-    return SourceChange.objects.select_related("source").get(pk=change_id)
+    return SourceChange.notices.select_related("source").get(pk=change_id)
 
 
 def source_change_notify(*, change_id: int) -> SourceChange | None:
@@ -232,6 +254,14 @@ def source_change_notify(*, change_id: int) -> SourceChange | None:
 
 def _email_text(change: SourceChange) -> str:
     source = change.source
+    if change.event_type == NoticeType.CONTACT_RETURNED:
+        return "\n".join(
+            [
+                f"A buyer returned a contact of your source {source.pk} ({source.name}):",
+                "",
+                *(f"- {line['text']}" for line in change.lines),
+            ]
+        )
     return "\n".join(
         [
             f"The API of your source {source.pk} ({source.name}) has changed:",
@@ -250,7 +280,11 @@ def _send_email(change: SourceChange, errors: list[str]) -> None:
         return
     try:
         send_mail(
-            subject=f"API changes for source {source.pk} ({source.name})",
+            subject=(
+                f"Contact returned, source {source.pk} ({source.name})"
+                if change.event_type == NoticeType.CONTACT_RETURNED
+                else f"API changes for source {source.pk} ({source.name})"
+            ),
             message=_email_text(change),
             from_email=None,
             recipient_list=[source.notification_email],
@@ -265,14 +299,18 @@ def _send_email(change: SourceChange, errors: list[str]) -> None:
 
 def webhook_body(change: SourceChange, *, attempt: int) -> dict[str, Any]:
     source = change.source
-    return {
+    body: dict[str, Any] = {
         "event_id": str(change.public_id),
-        "event_type": "source_api_changed",
+        "event_type": change.event_type,
         "event_date": change.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "delivery_attempt": str(attempt),
         "source": {"id": source.pk, "name": source.name, "url": documentation_url(source.pk)},
-        "changes": change.lines,
     }
+    if change.event_type == NoticeType.CONTACT_RETURNED:
+        body["returns"] = [{k: v for k, v in line.items() if k != "kind"} for line in change.lines]
+    else:
+        body["changes"] = change.lines
+    return body
 
 
 def _send_webhook(change: SourceChange, now: datetime, errors: list[str]) -> None:
