@@ -31,6 +31,7 @@ from partnerdocs.examples import (
     code_examples,
     example_payload,
     example_value,
+    json_payload,
 )
 from sources.models import Source, SourceCampaign
 
@@ -127,6 +128,7 @@ class CampaignDoc:
     other_fields: list[FieldRow]
     required: list[str]
     payload: dict[str, str]
+    json_payload: dict[str, Any]
     examples: list[CodeExample] = field(default_factory=list)
     field_errors: list[tuple[str, str, str]] = field(default_factory=list)
     specs: dict[str, FieldSpec] = field(default_factory=dict)
@@ -183,6 +185,7 @@ def campaign_doc(source: Source, campaign: Campaign, token: str) -> CampaignDoc:
     args = [source.pk, campaign.pk]
     url = absolute(reverse("ingest:contact", args=args)) + "/contact"
     payload = example_payload(own_keys, specs, ctx)
+    typed = json_payload(payload, specs)
     return CampaignDoc(
         id=campaign.pk,
         name=campaign.name,
@@ -194,7 +197,8 @@ def campaign_doc(source: Source, campaign: Campaign, token: str) -> CampaignDoc:
         other_fields=[_row(s, ctx) for k, s in STANDARD_FIELDS.items() if k not in own_keys],
         required=[key for key, spec in specs.items() if spec.required],
         payload=payload,
-        examples=code_examples(url, token, payload),
+        json_payload=typed,
+        examples=code_examples(url, token, payload, typed),
         field_errors=_field_errors(campaign, own),
         specs=specs,
         campaign=campaign,

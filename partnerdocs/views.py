@@ -128,7 +128,7 @@ def _context(
         "types": docs_content.type_rows(campaigns),
         "changes": list(source_changes_recent(source=source)),
         "notify": docs_content.notification_info(source),
-        "batch_example": curl_batch(first.batch_url, viewer.shown_token, [first.payload])
+        "batch_example": curl_batch(first.batch_url, viewer.shown_token, [first.json_payload])
         if first
         else "",
         "batch_limit": settings.INTAKE_MAX_BATCH_ITEMS,
