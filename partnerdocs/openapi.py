@@ -296,6 +296,7 @@ def _batch_operation(doc: CampaignDoc) -> dict[str, Any]:
                         "properties": {
                             "contacts": {
                                 "type": "array",
+                                "minItems": 1,
                                 "maxItems": limit,
                                 "items": {"$ref": f"#/components/schemas/Contact{doc.id}"},
                             }
