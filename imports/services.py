@@ -188,7 +188,8 @@ def _duplicate(chunk: _Chunk, row: _ValidRow, seen: set[str]) -> str | None:
     window = chunk.entry.duplicate_window if chunk.entry else None
     if window and row.id_hash:
         if row.id_hash in seen:
-            return errors.DUPLICATE.message.format(window=humanize_window(window))
+            # The earlier contact is a row of this same import, stored with it.
+            return errors.duplicate_message(row.stored, chunk.now, humanize_window(window))
         seen.add(row.id_hash)
     return None
 

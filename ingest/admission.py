@@ -57,14 +57,19 @@ def duplicate_check(outcome: IntakeOutcome, id_hash: str, now: datetime) -> None
     if window is None:
         return
     assert outcome.entry is not None
-    seen = Contact.objects.filter(
-        source_id=outcome.entry.source_id,
-        campaign_id=outcome.entry.campaign_id,
-        identity_hash=id_hash,
-        created_at__gte=now - window,
-    ).exists()
-    if seen:
-        message = errors.DUPLICATE.message.format(window=humanize_window(window))
+    earlier = (
+        Contact.objects.filter(
+            source_id=outcome.entry.source_id,
+            campaign_id=outcome.entry.campaign_id,
+            identity_hash=id_hash,
+            created_at__gte=now - window,
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if earlier is not None:
+        message = errors.duplicate_message(outcome.stored or {}, earlier, humanize_window(window))
         raise IntakeError(errors.DUPLICATE, message=message)
 
 

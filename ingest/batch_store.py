@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -128,14 +128,16 @@ def _caps_by_utm(batch: IntakeOutcome, items: list[Item]) -> None:
         item.caps = found[utm]
 
 
-def _duplicates_seen(batch: IntakeOutcome, items: list[Item]) -> tuple[set[str], timedelta | None]:
+def _duplicates_seen(
+    batch: IntakeOutcome, items: list[Item]
+) -> tuple[dict[str, datetime], timedelta | None]:
     """Identities of the batch already kept within the window, under their advisory locks (the
     single post's `duplicate_check_locked`, for all of them at once, in key order)."""
     entry = batch.entry
     window = entry.duplicate_window if entry else None
     hashes = sorted({i.id_hash for i in items if i.id_hash})
     if entry is None or not window or not hashes:
-        return set(), window
+        return {}, window
     keys = sorted(duplicate_lock_key(entry.source_id, entry.campaign_id, h) for h in hashes)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -147,18 +149,20 @@ def _duplicates_seen(batch: IntakeOutcome, items: list[Item]) -> tuple[set[str],
     with connection.cursor() as cursor:
         # An array, not an IN list: a thousand parameters cost more to build than to run.
         cursor.execute(
-            "SELECT DISTINCT identity_hash FROM ingest_contact WHERE source_id = %s "
-            "AND campaign_id = %s AND identity_hash = ANY(%s) AND created_at >= %s",
+            "SELECT identity_hash, max(created_at) FROM ingest_contact WHERE source_id = %s "
+            "AND campaign_id = %s AND identity_hash = ANY(%s) AND created_at >= %s "
+            "GROUP BY identity_hash",
             [entry.source_id, entry.campaign_id, hashes, at - window],
         )
-        return {row[0] for row in cursor.fetchall()}, window
+        return {row[0]: row[1] for row in cursor.fetchall()}, window
 
 
-def _decide(item: Item, bc: BatchCaps, seen: set[str], window: timedelta | None) -> None:
+def _decide(item: Item, bc: BatchCaps, seen: dict[str, datetime], window: timedelta | None) -> None:
     """The single post's order: duplicate, then caps (peek for test and scrubbed items)."""
     outcome = item.outcome
     if window and item.id_hash and item.id_hash in seen:
-        message = errors.DUPLICATE.message.format(window=humanize_window(window))
+        earlier = seen[item.id_hash]
+        message = errors.duplicate_message(item.values or {}, earlier, humanize_window(window))
         item.refuse(IntakeError(errors.DUPLICATE, message=message))
         return
     if item.caps:
@@ -176,7 +180,7 @@ def _decide(item: Item, bc: BatchCaps, seen: set[str], window: timedelta | None)
         if outcome.verbose:
             caps_report(outcome, states)
     if not outcome.test and item.id_hash:
-        seen.add(item.id_hash)
+        seen[item.id_hash] = item.req.received_at
 
 
 def _store(batch: IntakeOutcome, items: list[Item], bc: BatchCaps, persons: PersonsBatch) -> None:

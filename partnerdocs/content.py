@@ -43,6 +43,9 @@ PLACEHOLDERS = {
     "cap": "<the limit that was reached>",
     "request_id": "<the request id>",
     "count": "<the number sent>",
+    "fields": "<email, phone or mobile: the identity fields that matched>",
+    "date": "<the earlier contact's date, UTC>",
+    "keys": "<the keys posted>",
 }
 # A value the intake refuses, per type: the page shows the real message it produces.
 BAD_VALUES: dict[str, str] = {
@@ -257,7 +260,7 @@ def response_examples(source: Source, doc: CampaignDoc) -> list[ResponseExample]
     missing = normalize_fields(
         {}, doc.specs, phone_region=doc.campaign.phone_region, timezone="UTC"
     ).required_errors or {"email": REQUIRED_MESSAGE.format(label=STANDARD_FIELDS["email"].label)}
-    window = errors.DUPLICATE.message.format(window="30 days")
+    window = errors.DUPLICATE.message.format(window="30 days", fields="email", date="2026-01-31")
     cap = errors.LIMITED.message.format(cap=PLACEHOLDERS["cap"])
     return [
         _example(

@@ -103,10 +103,20 @@ def _prepare(req: IntakeRequest, outcome: IntakeOutcome, soft: dict[str, str]) -
         fields.pop(key, None)
     outcome.provided = dict(fields)
     if not fields and not problems:
-        raise IntakeError(errors.EMPTY)
+        raise _empty(req.payload)
     if not req.token:
         raise auth_refused(req, errors.NO_TOKEN)
     return fields
+
+
+def _empty(payload: dict[str, Any]) -> IntakeError:
+    """418: nothing posted, or only empty and null values (named, so the sender sees why)."""
+    keys = [k for k in (str(key).strip().lower() for key in payload) if k]
+    keys = [k for k in dict.fromkeys(keys) if k not in CONTROL_KEYS]
+    if not keys:
+        return IntakeError(errors.EMPTY)
+    shown = ", ".join(k[:40] for k in keys[:10]) + (", …" if len(keys) > 10 else "")
+    return IntakeError(errors.EMPTY_VALUES, message=errors.EMPTY_VALUES.message.format(keys=shown))
 
 
 def find_token_in_fields(fields: dict[str, Any]) -> str:
