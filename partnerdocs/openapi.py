@@ -8,10 +8,9 @@ from typing import Any
 
 from django.conf import settings
 
-from contactsource.limits import MAX_LONG_TEXT
-
 from campaigns.fields import FieldSpec
 from campaigns.types import FieldType
+from contactsource.limits import MAX_LONG_TEXT
 from ingest import errors
 from ingest.models import IntakeStatus
 from ingest.normalize import FALSE_WORDS, LONG_TEXT_KEYS, MAX_TEXT, TRUE_WORDS
