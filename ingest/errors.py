@@ -222,8 +222,9 @@ REQUIRED_FIELDS = IntakeRefusal(
     "required_fields",
     422,
     _INVALID,
-    "422",
-    "One or more required fields are missing or invalid.",
+    "<field>",
+    "A required field is missing or invalid: each one is listed under its own key, with what "
+    "is wrong (such as “Email is required.”).",
 )
 NOTHING_USABLE = IntakeRefusal(
     "nothing_usable",

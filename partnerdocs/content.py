@@ -136,6 +136,7 @@ class CampaignDoc:
     field_errors: list[tuple[str, str, str]] = field(default_factory=list)
     specs: dict[str, FieldSpec] = field(default_factory=dict)
     campaign: Campaign | None = None
+    phone_region: str = ""
 
 
 def absolute(path: str) -> str:
@@ -205,6 +206,7 @@ def campaign_doc(source: Source, campaign: Campaign, token: str) -> CampaignDoc:
         field_errors=_field_errors(campaign, own),
         specs=specs,
         campaign=campaign,
+        phone_region=campaign.phone_region,
     )
 
 
