@@ -55,7 +55,7 @@ def test_the_page_states_each_campaigns_phone_region_and_how_phones_are_checked(
     client,
     two_campaigns,  # noqa: F811
 ):
-    source, auto, home = two_campaigns
+    source, _, home = two_campaigns
     home.phone_region = "GB"
     home.save()
 
