@@ -109,9 +109,12 @@ def ledger_record_intake(
     cost: Decimal,
     revenue: Decimal,
     at: datetime,
+    imported: bool = False,
 ) -> None:
-    """An accepted contact's cost and revenue rows (one INSERT, inside the intake's transaction)."""
+    """An accepted contact's cost and revenue rows (one INSERT, inside the intake's transaction).
+    `imported`: a contact from a file import, which caps do not count (DESIGN §5)."""
     common = {
+        "imported": imported,
         "contact_id": contact_id,
         "source_id": source_id,
         "campaign_id": campaign_id,
@@ -188,8 +191,12 @@ def cap_counters_rebuild(*, cap: Cap, at: datetime | None = None) -> None:
     cap = Cap.objects.select_for_update().select_related("campaign").get(pk=cap.pk)
     state = cap_state_build(cap, at=now, cost=Decimal("0"), timezone=cap.campaign.timezone)
     CapCounter.objects.filter(cap=cap).delete()
+    # Imported contacts never took from a cap as they arrived: a recount must not add them.
     entries = LedgerEntry.objects.filter(
-        kind=LedgerKind.COST, campaign_id=cap.campaign_id, created_at__gte=state.window.start
+        kind=LedgerKind.COST,
+        campaign_id=cap.campaign_id,
+        created_at__gte=state.window.start,
+        imported=False,
     )
     if state.window.end is not None:
         entries = entries.filter(created_at__lt=state.window.end)

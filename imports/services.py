@@ -24,6 +24,7 @@ from django.utils import timezone
 from campaigns.fields import FieldSpec, field_specs_for
 from campaigns.models import Campaign
 from contactsource.bulk import bulk_insert
+from finance.services import ledger_record_intake
 from imports.csvfile import CsvFileError, CsvRecord, csv_inspect, csv_records
 from imports.mapping import mapping_guess
 from imports.models import ContactImport, ContactImportProblem, ImportRowOutcome, ImportStatus
@@ -36,7 +37,7 @@ from ingest.parsing import clean_fields
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.services.decide import _contact_build, _read_fields, identity_hash, identity_of
 from ingest.services.events import event_build
-from ingest.services.store import _ledger_record, _subscribe
+from ingest.services.store import _subscribe
 from sources.models import Source, SourceCampaign
 
 logger = logging.getLogger(__name__)
@@ -213,13 +214,29 @@ def _accept_or_duplicate(chunk: _Chunk, rows: list[_ValidRow]) -> None:
             _problem(chunk, row.number, ImportRowOutcome.WARNED, row.by_column, dict(row.soft))
 
 
+def _ledger_record_imported(req: IntakeRequest, outcome: IntakeOutcome, contact: Contact) -> None:
+    """The intake's ledger rows, marked imported: a cap recount leaves them out, as the caps
+    never counted them."""
+    assert outcome.cost is not None and outcome.revenue is not None
+    ledger_record_intake(
+        contact_id=contact.pk,
+        source_id=contact.source_id,
+        campaign_id=contact.campaign_id,
+        utm_source=contact.utm_source,
+        cost=outcome.cost,
+        revenue=outcome.revenue,
+        at=req.received_at,
+        imported=True,
+    )
+
+
 def _write(chunk: _Chunk) -> None:
     """Contacts, their money and subscriptions (as an accepted intake), events, problems."""
     contacts = bulk_insert(Contact, [contact for _req, _out, contact in chunk.accepted])
     events = []
     for (req, outcome, _contact), contact in zip(chunk.accepted, contacts, strict=True):
         outcome.contact_id = contact.pk
-        _ledger_record(req, outcome, contact)
+        _ledger_record_imported(req, outcome, contact)
         _subscribe(req, contact, None)
         events.append(event_build(req, outcome))
     bulk_insert(IntakeEvent, events)
