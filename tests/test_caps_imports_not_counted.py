@@ -10,13 +10,16 @@ import pytest
 from finance.models import Cap, LedgerEntry
 from finance.services import cap_save
 from imports.services import contact_import_create, contact_import_run_chunk, contact_import_start
+from sources.models import SourceCampaign
 from tests.factories import CampaignFieldFactory, SourceCampaignFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_new_cap_on_the_caps_page_leaves_imported_contacts_out(marketer_client, post_contact):
-    entry = SourceCampaignFactory(cost=Decimal("1.00"), campaign__timezone="UTC")
+    entry: SourceCampaign = SourceCampaignFactory.create(
+        cost=Decimal("1.00"), campaign__timezone="UTC"
+    )
     CampaignFieldFactory(campaign=entry.campaign, key="email", type="email", required=True)
     rows = "".join(f"i{n}@example.com\n" for n in range(6))
     imp = contact_import_create(
