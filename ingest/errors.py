@@ -216,8 +216,15 @@ METHOD_NOT_ALLOWED = IntakeRefusal(
 BATCH_METHOD_NOT_ALLOWED = IntakeRefusal(
     "batch_method_not_allowed", 405, _INVALID, "405", "Use POST to send a batch of contacts."
 )
-# A required field sent as an object or a list of objects (the intake reads plain values).
-WRONG_SHAPE_MESSAGE = "{label} was sent as a JSON object or list of objects; send one plain value."
+# A required field sent as an object or a list of objects (the intake reads plain values): its
+# entry in a 422's `errors`, listed on the docs page like every other refusal.
+WRONG_SHAPE = IntakeRefusal(
+    "wrong_shape",
+    422,
+    _INVALID,
+    "<field>",
+    "{label} was sent as a JSON object or list of objects; send one plain value.",
+)
 REQUIRED_FIELDS = IntakeRefusal(
     "required_fields",
     422,
@@ -289,6 +296,7 @@ ALL_REFUSALS: tuple[IntakeRefusal, ...] = (
     CAMPAIGN_OUTSIDE_WINDOW,
     IDEMPOTENCY_KEY_REUSED,
     REQUIRED_FIELDS,
+    WRONG_SHAPE,
     NOTHING_USABLE,
     DUPLICATE,
     LIMITED,

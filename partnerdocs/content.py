@@ -46,6 +46,7 @@ PLACEHOLDERS = {
     "fields": "<email, phone or mobile: the identity fields that matched>",
     "date": "<the earlier contact's date, UTC>",
     "keys": "<the keys posted>",
+    "label": "<the field's label>",
 }
 # A value the intake refuses, per type: the page shows the real message it produces.
 BAD_VALUES: dict[str, str] = {

@@ -45,7 +45,7 @@ def _read_fields(
     if result.required_errors:
         required = {
             # A required value of the wrong shape was dropped when read: say so, not "required".
-            key: errors.WRONG_SHAPE_MESSAGE.format(label=specs[key].label)
+            key: errors.WRONG_SHAPE.message.format(label=specs[key].label)
             if key in soft and key not in fields
             else message
             for key, message in result.required_errors.items()
