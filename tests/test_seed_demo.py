@@ -108,7 +108,7 @@ def test_the_demo_fills_every_admin_page_on_first_open(
     seed(live_server, settings, tmp_path / "demo_token")
 
     assert SourceCampaign.objects.count() == 3
-    assert SourceCampaign.objects.filter(scrub_rate__gt=0).exists()
+    assert SourceCampaign.objects.filter(scrub_rate__gt=0, real_time=True).exists()
     assert Campaign.objects.get(name="Demo home solar").fields.filter(type="select").exists()
     assert Cap.objects.filter(is_active=True).count() == 1
     assert IntakeEvent.objects.count() >= 300

@@ -1,5 +1,5 @@
 """Demo data for `make run`: an admin user, two campaigns, two sources, a cap, a scrub rate, a
-few days of history, and the vendor's curl lines.
+real-time entry, a few days of history, and the vendor's curl lines.
 
 The vendor's token is kept in var/demo_token (created on the first run; tokens are stored
 hashed, so the file is how a later run can print it again): a second `make run` prints the
@@ -101,9 +101,14 @@ class Command(BaseCommand):
             partner, _token = source_create(
                 name="Demo partner network", public_description="Second demo source."
             )
-        # A fifth of the partner's solar leads are scrubbed: kept for the buyer, not charged.
+        # A fifth of the partner's solar leads are scrubbed (kept for the buyer, not charged),
+        # and each is offered in real time to the demo receiver, which decides before the answer.
         source_campaign_set(
-            source=partner, campaign_id=solar.pk, cost=Decimal("2.00"), scrub_rate=20
+            source=partner,
+            campaign_id=solar.pk,
+            cost=Decimal("2.00"),
+            scrub_rate=20,
+            real_time=True,
         )
         if not Cap.objects.filter(campaign=campaign, source=source).exists():
             cap_save(cap=Cap(campaign=campaign, source=source, limit=Decimal("50"), duration="P1D"))
@@ -190,8 +195,9 @@ class Command(BaseCommand):
                     f"campaign {campaign.pk} ({campaign.name})",
                     f"  Partner docs: {base}/source/{source.pk}   (the token is in the curl line;"
                     " a script sends it in the token header)",
-                    "  Also: a second campaign (Demo home solar), a second source, a daily cap,"
-                    f" a scrub rate and {HISTORY_DAYS} days of history. Caps: {base}/admin/caps/",
+                    "  Also: a second campaign (Demo home solar), a second source with a scrub rate"
+                    " and a real-time entry, a daily cap",
+                    f"  and {HISTORY_DAYS} days of history. Caps: {base}/admin/caps/",
                     "  Post a contact (the same line again answers 409 duplicate):",
                     "",
                     f"    {curl}",
