@@ -171,8 +171,6 @@ class LedgerEntry(models.Model):
         help_text="The entry this reversal corrects (at most one reversal per entry).",
     )
     memo = models.CharField(max_length=255, blank=True)
-    # A contact from a file import: charged like any other, but caps do not count it.
-    imported = models.BooleanField(default=False)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:

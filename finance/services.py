@@ -109,12 +109,12 @@ def ledger_record_intake(
     cost: Decimal,
     revenue: Decimal,
     at: datetime,
-    imported: bool = False,
+    memo: str = "",
 ) -> None:
     """An accepted contact's cost and revenue rows (one INSERT, inside the intake's transaction).
-    `imported`: a contact from a file import, which caps do not count (DESIGN §5)."""
+    `memo`: IMPORTED_MEMO for a contact from a file import, which caps do not count."""
     common = {
-        "imported": imported,
+        "memo": memo,
         "contact_id": contact_id,
         "source_id": source_id,
         "campaign_id": campaign_id,
@@ -165,6 +165,10 @@ def ledger_reverse_contact(
     return LedgerEntry.objects.bulk_create(reversals)
 
 
+# The memo of an imported contact's ledger rows: charged like any other, never counted by caps
+# (a memo rather than a new column: no schema change for one flag).
+IMPORTED_MEMO = "imported"
+
 _WINDOW_FIELDS = ("campaign_id", "source_id", "kind", "scope", "utm_source", "duration")
 
 
@@ -193,11 +197,8 @@ def cap_counters_rebuild(*, cap: Cap, at: datetime | None = None) -> None:
     CapCounter.objects.filter(cap=cap).delete()
     # Imported contacts never took from a cap as they arrived: a recount must not add them.
     entries = LedgerEntry.objects.filter(
-        kind=LedgerKind.COST,
-        campaign_id=cap.campaign_id,
-        created_at__gte=state.window.start,
-        imported=False,
-    )
+        kind=LedgerKind.COST, campaign_id=cap.campaign_id, created_at__gte=state.window.start
+    ).exclude(memo=IMPORTED_MEMO)
     if state.window.end is not None:
         entries = entries.filter(created_at__lt=state.window.end)
     if cap.source_id:

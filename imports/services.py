@@ -24,7 +24,7 @@ from django.utils import timezone
 from campaigns.fields import FieldSpec, field_specs_for
 from campaigns.models import Campaign
 from contactsource.bulk import bulk_insert
-from finance.services import ledger_record_intake
+from finance.services import IMPORTED_MEMO, ledger_record_intake
 from imports.csvfile import CsvFileError, CsvRecord, csv_inspect, csv_records
 from imports.mapping import mapping_guess
 from imports.models import ContactImport, ContactImportProblem, ImportRowOutcome, ImportStatus
@@ -226,7 +226,7 @@ def _ledger_record_imported(req: IntakeRequest, outcome: IntakeOutcome, contact:
         cost=outcome.cost,
         revenue=outcome.revenue,
         at=req.received_at,
-        imported=True,
+        memo=IMPORTED_MEMO,
     )
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from finance.models import Cap, LedgerEntry
-from finance.services import cap_save
+from finance.services import IMPORTED_MEMO, cap_save
 from imports.services import contact_import_create, contact_import_run_chunk, contact_import_start
 from sources.models import SourceCampaign
 from tests.factories import CampaignFieldFactory, SourceCampaignFactory
@@ -32,7 +32,7 @@ def test_a_new_cap_on_the_caps_page_leaves_imported_contacts_out(marketer_client
     while contact_import_run_chunk(import_id=imp.pk, rows=500):
         pass
     assert post_contact(entry, {"email": "live@example.com"}).status_code == 200
-    assert LedgerEntry.objects.filter(kind="cost", imported=True).count() == 6
+    assert LedgerEntry.objects.filter(kind="cost", memo=IMPORTED_MEMO).count() == 6
 
     cap_save(
         cap=Cap(campaign=entry.campaign, source=entry.source, limit=Decimal("3"), duration="PT1H")
