@@ -112,3 +112,11 @@ def test_a_patch_on_the_batch_route_answers_405_in_the_intake_shape(client, entr
     assert response["Allow"] == "POST"
     assert response.json()["errors"]["405"] == "Use POST to send a batch of contacts."
     assert IntakeEvent.objects.get().http_status == 405
+
+
+def test_null_keys_with_a_nul_byte_are_named_without_it(entry, post_contact):
+    response = post_contact(entry, {"e\u0000mail": None})
+
+    assert response.status_code == 418
+    assert "(email)" in response.data["errors"]["418"]
+    assert "\x00" not in IntakeEvent.objects.get().errors["418"]

@@ -13,7 +13,7 @@ from contactsource.tokens import token_matches
 from ingest import errors
 from ingest.errors import IntakeError
 from ingest.fieldspecs import fields_digest_annotation
-from ingest.parsing import check_field_count, clean_fields, is_truthy
+from ingest.parsing import check_field_count, clean_fields, clean_text, is_truthy
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.throttle import auth_refused
 from sources.models import Source, SourceCampaign
@@ -111,7 +111,8 @@ def _prepare(req: IntakeRequest, outcome: IntakeOutcome, soft: dict[str, str]) -
 
 def _empty(payload: dict[str, Any]) -> IntakeError:
     """418: nothing posted, or only empty and null values (named, so the sender sees why)."""
-    keys = [k for k in (str(key).strip().lower() for key in payload) if k]
+    # Cleaned as clean_fields cleans keys: the message is stored in the event (no NUL bytes).
+    keys = [k for k in (clean_text(str(key)).lower() for key in payload) if k]
     keys = [k for k in dict.fromkeys(keys) if k not in CONTROL_KEYS]
     if not keys:
         return IntakeError(errors.EMPTY)
