@@ -119,4 +119,6 @@ def test_null_keys_with_a_nul_byte_are_named_without_it(entry, post_contact):
 
     assert response.status_code == 418
     assert "(email)" in response.data["errors"]["418"]
-    assert "\x00" not in IntakeEvent.objects.get().errors["418"]
+    logged = IntakeEvent.objects.get().errors
+    assert logged is not None
+    assert "\x00" not in logged["418"]
