@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from health_check.views import HealthCheckView
 
+from contactsource.landing import ApiRootView, landing
 from ingest import urls as intake_urls
 from ingest.views import contact_dispatch
 from partnerdocs import urls as docs_urls
@@ -40,6 +41,7 @@ source_routes = [
 ]
 
 urlpatterns = [
+    path("", landing, name="landing"),
     path("admin/", admin.site.urls),
     path(
         "health/",
@@ -48,6 +50,7 @@ urlpatterns = [
         ),
         name="health",
     ),
+    path("api/v1/", ApiRootView.as_view(), name="api-root"),
     # The person API for CRMs (persons/…); the callbacks' `url` values point here.
     path("api/v1/", include("subscriptions.urls")),
     # The management API, and its schema and docs (readable without login, assets served here).

@@ -108,10 +108,11 @@ class BatchCaps:
 
 
 def ledger_record_intakes(
-    rows: list[tuple[int, int, int, str, Decimal, Decimal]], *, at: datetime
+    rows: list[tuple[int, int, int, str, Decimal, Decimal]], *, at: datetime, memo: str = ""
 ) -> None:
     """Cost and revenue rows of many accepted contacts in one INSERT:
-    (contact_id, source_id, campaign_id, utm_source, cost, revenue) each."""
+    (contact_id, source_id, campaign_id, utm_source, cost, revenue) each; `memo` as
+    `ledger_record_intake`'s (IMPORTED_MEMO for a file import's rows)."""
     entries = []
     for contact_id, source_id, campaign_id, utm_source, cost, revenue in rows:
         common = {
@@ -120,6 +121,7 @@ def ledger_record_intakes(
             "campaign_id": campaign_id,
             "utm_source": utm_source[:255],
             "created_at": at,
+            "memo": memo,
         }
         entries.append(LedgerEntry(kind=LedgerKind.COST, amount=cost, **common))
         entries.append(LedgerEntry(kind=LedgerKind.REVENUE, amount=revenue, **common))

@@ -200,9 +200,12 @@ def ledger_record_intake(
     cost: Decimal,
     revenue: Decimal,
     at: datetime,
+    memo: str = "",
 ) -> None:
-    """An accepted contact's cost and revenue rows (one INSERT, inside the intake's transaction)."""
+    """An accepted contact's cost and revenue rows (one INSERT, inside the intake's transaction).
+    `memo`: IMPORTED_MEMO for a contact from a file import, which caps do not count."""
     common = {
+        "memo": memo,
         "contact_id": contact_id,
         "source_id": source_id,
         "campaign_id": campaign_id,
@@ -253,6 +256,10 @@ def ledger_reverse_contact(
     return LedgerEntry.objects.bulk_create(reversals)
 
 
+# The memo of an imported contact's ledger rows: charged like any other, never counted by caps
+# (a memo rather than a new column: no schema change for one flag).
+IMPORTED_MEMO = "imported"
+
 _WINDOW_FIELDS = ("campaign_id", "source_id", "kind", "scope", "utm_source", "duration")
 
 
@@ -279,9 +286,10 @@ def cap_counters_rebuild(*, cap: Cap, at: datetime | None = None) -> None:
     cap = Cap.objects.select_for_update().select_related("campaign").get(pk=cap.pk)
     state = cap_state_build(cap, at=now, cost=Decimal("0"), timezone=cap.campaign.timezone)
     CapCounter.objects.filter(cap=cap).delete()
+    # Imported contacts never took from a cap as they arrived: a recount must not add them.
     entries = LedgerEntry.objects.filter(
         kind=LedgerKind.COST, campaign_id=cap.campaign_id, created_at__gte=state.window.start
-    )
+    ).exclude(memo=IMPORTED_MEMO)
     if state.window.end is not None:
         entries = entries.filter(created_at__lt=state.window.end)
     if cap.source_id:

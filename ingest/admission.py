@@ -52,9 +52,10 @@ def duplicate_window(entry: SourceCampaign | None) -> timedelta | None:
     return (entry.duplicate_window or None) if entry is not None else None
 
 
-def duplicate_refusal(window: timedelta) -> IntakeError:
-    """The 409 of an identity kept within the window (single posts, batches, imports)."""
-    message = errors.DUPLICATE.message.format(window=humanize_window(window))
+def duplicate_refusal(values: dict[str, Any], earlier: datetime, window: timedelta) -> IntakeError:
+    """The 409 of an identity kept within the window (single posts, batches, imports): which
+    identity fields matched and the earlier contact's date, never their values."""
+    message = errors.duplicate_message(values, earlier, humanize_window(window))
     return IntakeError(errors.DUPLICATE, message=message)
 
 
@@ -68,14 +69,19 @@ def duplicate_check(outcome: IntakeOutcome, id_hash: str, now: datetime) -> None
     if window is None:
         return
     assert outcome.entry is not None
-    seen = Contact.objects.filter(
-        source_id=outcome.entry.source_id,
-        campaign_id=outcome.entry.campaign_id,
-        identity_hash=id_hash,
-        created_at__gte=now - window,
-    ).exists()
-    if seen:
-        raise duplicate_refusal(window)
+    earlier = (
+        Contact.objects.filter(
+            source_id=outcome.entry.source_id,
+            campaign_id=outcome.entry.campaign_id,
+            identity_hash=id_hash,
+            created_at__gte=now - window,
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if earlier is not None:
+        raise duplicate_refusal(outcome.stored or {}, earlier, window)
 
 
 def duplicate_check_locked(outcome: IntakeOutcome, id_hash: str, now: datetime) -> None:

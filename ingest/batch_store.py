@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from contactsource.bulk import bulk_insert
 from finance.batch import BatchCaps, ledger_record_intakes
 from finance.models import Cap
 from finance.selectors import caps_applicable
+from finance.services import IMPORTED_MEMO
 from ingest import errors
 from ingest.admission import (
     caps_report,
@@ -134,14 +135,16 @@ def _caps_by_utm(batch: IntakeOutcome, items: list[Item]) -> None:
         item.caps = found[utm]
 
 
-def _duplicates_seen(batch: IntakeOutcome, items: list[Item]) -> tuple[set[str], timedelta | None]:
+def _duplicates_seen(
+    batch: IntakeOutcome, items: list[Item]
+) -> tuple[dict[str, datetime], timedelta | None]:
     """Identities of the batch already kept within the window, under their advisory locks (the
     single post's `duplicate_check_locked`, for all of them at once, in key order)."""
     entry = batch.entry
     window = duplicate_window(entry)
     hashes = sorted({i.id_hash for i in items if i.id_hash})
     if entry is None or not window or not hashes:
-        return set(), window
+        return {}, window
     keys = sorted(duplicate_lock_key(entry.source_id, entry.campaign_id, h) for h in hashes)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -153,18 +156,19 @@ def _duplicates_seen(batch: IntakeOutcome, items: list[Item]) -> tuple[set[str],
     with connection.cursor() as cursor:
         # An array, not an IN list: a thousand parameters cost more to build than to run.
         cursor.execute(
-            "SELECT DISTINCT identity_hash FROM ingest_contact WHERE source_id = %s "
-            "AND campaign_id = %s AND identity_hash = ANY(%s) AND created_at >= %s",
+            "SELECT identity_hash, max(created_at) FROM ingest_contact WHERE source_id = %s "
+            "AND campaign_id = %s AND identity_hash = ANY(%s) AND created_at >= %s "
+            "GROUP BY identity_hash",
             [entry.source_id, entry.campaign_id, hashes, at - window],
         )
-        return {row[0] for row in cursor.fetchall()}, window
+        return {row[0]: row[1] for row in cursor.fetchall()}, window
 
 
-def _decide(item: Item, bc: BatchCaps, seen: set[str], window: timedelta | None) -> None:
+def _decide(item: Item, bc: BatchCaps, seen: dict[str, datetime], window: timedelta | None) -> None:
     """The single post's order: duplicate, then caps (peek for test and scrubbed items)."""
     outcome = item.outcome
     if window and item.id_hash and item.id_hash in seen:
-        item.refuse(duplicate_refusal(window))
+        item.refuse(duplicate_refusal(item.values or {}, seen[item.id_hash], window))
         return
     if item.caps:
         taking = outcome.status == IntakeStatus.ACCEPTED and not outcome.test
@@ -181,10 +185,12 @@ def _decide(item: Item, bc: BatchCaps, seen: set[str], window: timedelta | None)
         if outcome.verbose:
             caps_report(outcome, states)
     if not outcome.test and item.id_hash:
-        seen.add(item.id_hash)
+        seen[item.id_hash] = item.req.received_at
 
 
-def _store(batch: IntakeOutcome, items: list[Item], bc: BatchCaps, persons: PersonsBatch) -> None:
+def _store(
+    batch: IntakeOutcome, items: list[Item], bc: BatchCaps, persons: PersonsBatch, *, memo: str
+) -> None:
     assert batch.source is not None and batch.campaign is not None
     kept = [i for i in items if i.live and not i.outcome.test]
     for item in kept:
@@ -212,7 +218,7 @@ def _store(batch: IntakeOutcome, items: list[Item], bc: BatchCaps, persons: Pers
                 )
             )
         subscribing.append((contact.pk, person_of_contact(contact)))
-    ledger_record_intakes(money, at=at)
+    ledger_record_intakes(money, at=at, memo=memo)
     if subscribing:
         persons.subscribe(
             subscribing, campaign_id=batch.campaign.pk, source_id=batch.source.pk, at=at
@@ -244,7 +250,9 @@ def intake_batch_items(
         )
         for item in live:
             _decide(item, bc, seen, window)
-        _store(batch, items, bc, persons)
+        # Uncapped items are a file import's: their ledger rows say so, and cap recounts
+        # leave them out as the caps never counted them.
+        _store(batch, items, bc, persons, memo="" if capped else IMPORTED_MEMO)
     logged = items if log_refused else [i for i in items if i.live]
     events = bulk_insert(IntakeEvent, [event_build(i.req, i.outcome) for i in logged])
     for item, event in zip(logged, events, strict=True):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from ingest.models import IntakeStatus
 
@@ -28,6 +30,15 @@ def _plain(template: str) -> str:
     return template.format()
 
 
+def duplicate_message(values: dict[str, Any], earlier: datetime, window: str) -> str:
+    """The 409's message: which identity fields matched and the earlier contact's date (UTC),
+    never their values."""
+    names = [key for key in ("email", "phone", "mobile") if values.get(key)] or ["identity"]
+    fields = " and ".join(names) if len(names) < 3 else "email, phone and mobile"
+    day = earlier.astimezone(UTC).date().isoformat()
+    return DUPLICATE.message.format(fields=fields, date=day, window=window)
+
+
 class IntakeError(Exception):
     """Stops the pipeline with a refusal; `errors` adds per-field detail (422)."""
 
@@ -43,6 +54,10 @@ class IntakeError(Exception):
         self.message = message or _plain(refusal.message)
         self.errors = errors if errors is not None else {refusal.key: self.message}
         self.headers = headers or {}
+        if refusal.http_status == 401:
+            # RFC 9110: a 401 names how to authenticate. Bearer is one of the ways the intake
+            # reads the token (the docs page lists them all; the `token` header is recommended).
+            self.headers.setdefault("WWW-Authenticate", 'Bearer realm="contact intake"')
         super().__init__(self.message)
 
 
@@ -108,6 +123,16 @@ IDEMPOTENCY_KEY_TOO_LONG = IntakeRefusal(
 )
 EMPTY = IntakeRefusal(
     "empty", 418, _INVALID, "418", "No fields were posted. Did you mean to do that?"
+)
+# Null and empty values are not values (DESIGN §4: empty ones are dropped), so a body of only
+# those is as empty as no body: the same 418, naming the keys so the sender sees what happened.
+EMPTY_VALUES = IntakeRefusal(
+    "empty_values",
+    418,
+    _INVALID,
+    "418",
+    "Every posted field was empty or null ({keys}); null counts as not sent. Send at least one "
+    "value.",
 )
 NO_TOKEN = IntakeRefusal(
     "no_token",
@@ -181,12 +206,32 @@ IDEMPOTENCY_KEY_REUSED = IntakeRefusal(
     "campaign and test flag). A retry must repeat the first body; a new contact needs a new "
     "key. Nothing was stored.",
 )
+METHOD_NOT_ALLOWED = IntakeRefusal(
+    "method_not_allowed",
+    405,
+    _INVALID,
+    "405",
+    "Use POST or PUT to send a contact (GET opens the docs page).",
+)
+BATCH_METHOD_NOT_ALLOWED = IntakeRefusal(
+    "batch_method_not_allowed", 405, _INVALID, "405", "Use POST to send a batch of contacts."
+)
+# A required field sent as an object or a list of objects (the intake reads plain values): its
+# entry in a 422's `errors`, listed on the docs page like every other refusal.
+WRONG_SHAPE = IntakeRefusal(
+    "wrong_shape",
+    422,
+    _INVALID,
+    "<field>",
+    "{label} was sent as a JSON object or list of objects; send one plain value.",
+)
 REQUIRED_FIELDS = IntakeRefusal(
     "required_fields",
     422,
     _INVALID,
-    "422",
-    "One or more required fields are missing or invalid.",
+    "<field>",
+    "A required field is missing or invalid: each one is listed under its own key, with what "
+    "is wrong (such as “Email is required.”).",
 )
 NOTHING_USABLE = IntakeRefusal(
     "nothing_usable",
@@ -200,8 +245,8 @@ DUPLICATE = IntakeRefusal(
     409,
     IntakeStatus.DUPLICATE,
     "409",
-    "Rejecting duplicate contact: the same email or phone was already posted to this campaign "
-    "by this source within the last {window}.",
+    "Rejecting duplicate contact: the same {fields} was already posted to this campaign by this "
+    "source on {date}, within the last {window}.",
 )
 LIMITED = IntakeRefusal(
     "limited",
@@ -235,7 +280,9 @@ ALL_REFUSALS: tuple[IntakeRefusal, ...] = (
     MALFORMED_JSON,
     JSON_NOT_OBJECT,
     TOO_MANY_FIELDS,
+    METHOD_NOT_ALLOWED,
     EMPTY,
+    EMPTY_VALUES,
     NO_TOKEN,
     IDEMPOTENCY_KEY_TOO_LONG,
     UNKNOWN_SOURCE,
@@ -249,6 +296,7 @@ ALL_REFUSALS: tuple[IntakeRefusal, ...] = (
     CAMPAIGN_OUTSIDE_WINDOW,
     IDEMPOTENCY_KEY_REUSED,
     REQUIRED_FIELDS,
+    WRONG_SHAPE,
     NOTHING_USABLE,
     DUPLICATE,
     LIMITED,
@@ -288,6 +336,7 @@ ITEM_NOT_OBJECT = IntakeRefusal(
 )
 
 BATCH_REFUSALS: tuple[IntakeRefusal, ...] = (
+    BATCH_METHOD_NOT_ALLOWED,
     BATCH_NOT_JSON,
     BATCH_SHAPE,
     BATCH_TOO_MANY,

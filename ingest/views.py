@@ -141,12 +141,29 @@ def contact_dispatch(request: HttpRequest, source_id: str, campaign_id: str) -> 
     if request.method in ("POST", "PUT"):
         return contact_intake(request, source_id, campaign_id)
     # GET and HEAD never get here: the root URLconf sends them to the docs page (DESIGN §8).
-    response = json_response(
-        {"errors": {"405": "Use POST or PUT to send a contact."}, "success": False},
-        405,
-        {"Allow": "GET, HEAD, POST, PUT"},
+    return method_not_allowed(
+        request, source_id, campaign_id, errors.METHOD_NOT_ALLOWED, "GET, HEAD, POST, PUT"
     )
-    return response
+
+
+def method_not_allowed(
+    request: HttpRequest,
+    source_id: str,
+    campaign_id: str,
+    refusal: errors.IntakeRefusal,
+    allow: str,
+) -> HttpResponse:
+    """405 in the intake's own answer shape, logged as one event like any other request."""
+    started = time.perf_counter()
+    req = intake_request_from_http(request, source_id, campaign_id, started=started)
+
+    def refuse() -> dict[str, Any]:
+        raise IntakeError(refusal, headers={"Allow": allow})
+
+    outcome = _run_guarded(req, refuse, lambda r: _failure(r, IntakeError(refusal)), "intake")
+    outcome.headers.setdefault("Allow", allow)
+    body = outcome_body(outcome, started=started)
+    return json_response(body, outcome.http_status, outcome.headers)
 
 
 def run_batch(
@@ -168,10 +185,8 @@ def run_batch(
 def contacts_batch(request: HttpRequest, source_id: str, campaign_id: str) -> HttpResponse:
     """POST /source/<sid>/campaign/<cid>/contacts with {"contacts": [...]}."""
     if request.method != "POST":
-        return json_response(
-            {"errors": {"405": "Use POST to send a batch of contacts."}, "success": False},
-            405,
-            {"Allow": "POST"},
+        return method_not_allowed(
+            request, source_id, campaign_id, errors.BATCH_METHOD_NOT_ALLOWED, "POST"
         )
     started = time.perf_counter()
     result = run_batch(request, source_id, campaign_id, started=started)

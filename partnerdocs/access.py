@@ -114,7 +114,7 @@ def _session_token(request: HttpRequest, source: Source) -> str:
     return _unseal(reference, str(record.get("sealed", "")))
 
 
-def _header_token(request: HttpRequest) -> str:
+def header_token(request: HttpRequest) -> str:
     """For machine clients of openapi.json: the intake's headers (never the query string)."""
     authorization = request.headers.get("Authorization", "")
     scheme, _, credentials = authorization.strip().partition(" ")
@@ -129,7 +129,7 @@ def docs_viewer(
 ) -> DocsViewer | None:
     """The viewer, or None when only the token form may be shown."""
     now = timezone.now()
-    candidates = [_header_token(request)] if allow_header else []
+    candidates = [header_token(request)] if allow_header else []
     candidates.append(_session_token(request, source))
     for token in candidates:
         if token and source_token_valid(source, token, now):

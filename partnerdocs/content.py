@@ -31,6 +31,7 @@ from partnerdocs.examples import (
     code_examples,
     example_payload,
     example_value,
+    json_payload,
 )
 from sources.models import Source, SourceCampaign
 
@@ -42,6 +43,10 @@ PLACEHOLDERS = {
     "cap": "<the limit that was reached>",
     "request_id": "<the request id>",
     "count": "<the number sent>",
+    "fields": "<email, phone or mobile: the identity fields that matched>",
+    "date": "<the earlier contact's date, UTC>",
+    "keys": "<the keys posted>",
+    "label": "<the field's label>",
 }
 # A value the intake refuses, per type: the page shows the real message it produces.
 BAD_VALUES: dict[str, str] = {
@@ -127,10 +132,12 @@ class CampaignDoc:
     other_fields: list[FieldRow]
     required: list[str]
     payload: dict[str, str]
+    json_payload: dict[str, Any]
     examples: list[CodeExample] = field(default_factory=list)
     field_errors: list[tuple[str, str, str]] = field(default_factory=list)
     specs: dict[str, FieldSpec] = field(default_factory=dict)
     campaign: Campaign | None = None
+    phone_region: str = ""
 
 
 def absolute(path: str) -> str:
@@ -183,6 +190,7 @@ def campaign_doc(source: Source, campaign: Campaign, token: str) -> CampaignDoc:
     args = [source.pk, campaign.pk]
     url = absolute(reverse("ingest:contact", args=args)) + "/contact"
     payload = example_payload(own_keys, specs, ctx)
+    typed = json_payload(payload, specs)
     return CampaignDoc(
         id=campaign.pk,
         name=campaign.name,
@@ -194,10 +202,12 @@ def campaign_doc(source: Source, campaign: Campaign, token: str) -> CampaignDoc:
         other_fields=[_row(s, ctx) for k, s in STANDARD_FIELDS.items() if k not in own_keys],
         required=[key for key, spec in specs.items() if spec.required],
         payload=payload,
-        examples=code_examples(url, token, payload),
+        json_payload=typed,
+        examples=code_examples(url, token, payload, typed),
         field_errors=_field_errors(campaign, own),
         specs=specs,
         campaign=campaign,
+        phone_region=campaign.phone_region,
     )
 
 
@@ -253,7 +263,7 @@ def response_examples(source: Source, doc: CampaignDoc) -> list[ResponseExample]
     missing = normalize_fields(
         {}, doc.specs, phone_region=doc.campaign.phone_region, timezone="UTC"
     ).required_errors or {"email": REQUIRED_MESSAGE.format(label=STANDARD_FIELDS["email"].label)}
-    window = errors.DUPLICATE.message.format(window="30 days")
+    window = errors.DUPLICATE.message.format(window="30 days", fields="email", date="2026-01-31")
     cap = errors.LIMITED.message.format(cap=PLACEHOLDERS["cap"])
     return [
         _example(

@@ -10,11 +10,18 @@ import json
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from campaigns.fields import FieldSpec
 from campaigns.types import FieldType
-from ingest.normalize import NORMALIZERS, FieldValueError, NormalizeContext
+from ingest.normalize import (
+    FALSE_WORDS,
+    NORMALIZERS,
+    TRUE_WORDS,
+    FieldValueError,
+    NormalizeContext,
+)
 
 TYPE_EXAMPLES: dict[str, str] = {
     FieldType.TEXT: "example",
@@ -67,6 +74,23 @@ def example_payload(
         if value is not None:
             payload[key] = value
     return payload
+
+
+def json_value(spec: FieldSpec, value: str) -> Any:
+    """An example value as JSON sends it: numbers as numbers, booleans as booleans."""
+    if spec.type == FieldType.NUMBER:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return value
+        return int(number) if number == number.to_integral_value() else float(number)
+    if spec.type == FieldType.BOOLEAN and value.lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.lower() in TRUE_WORDS
+    return value
+
+
+def json_payload(payload: Mapping[str, str], specs: Mapping[str, FieldSpec]) -> dict[str, Any]:
+    return {key: json_value(specs[key], value) for key, value in payload.items()}
 
 
 @dataclass(frozen=True)
@@ -131,8 +155,16 @@ def _php(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def _php_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return _php(str(value))
+
+
 def php_curl(url: str, token: str, payload: Mapping[str, Any]) -> str:
-    fields = "\n".join(f"    {_php(k)} => {_php(str(v))}," for k, v in payload.items())
+    fields = "\n".join(f"    {_php(k)} => {_php_value(v)}," for k, v in payload.items())
     return "\n".join(
         [
             "<?php",
@@ -172,11 +204,15 @@ def javascript_fetch(url: str, token: str, payload: Mapping[str, Any]) -> str:
     )
 
 
-def code_examples(url: str, token: str, payload: Mapping[str, Any]) -> list[CodeExample]:
+def code_examples(
+    url: str, token: str, payload: Mapping[str, Any], typed: Mapping[str, Any] | None = None
+) -> list[CodeExample]:
+    """`payload` as a form sends it (text); `typed` as JSON sends it (numbers as numbers)."""
+    body = payload if typed is None else typed
     return [
-        CodeExample("curl-json", "curl (JSON)", curl_json(url, token, payload)),
+        CodeExample("curl-json", "curl (JSON)", curl_json(url, token, body)),
         CodeExample("curl-form", "curl (form)", curl_form(url, token, payload)),
-        CodeExample("python", "Python (requests)", python_requests(url, token, payload)),
-        CodeExample("php", "PHP (cURL)", php_curl(url, token, payload)),
-        CodeExample("javascript", "JavaScript (fetch)", javascript_fetch(url, token, payload)),
+        CodeExample("python", "Python (requests)", python_requests(url, token, body)),
+        CodeExample("php", "PHP (cURL)", php_curl(url, token, body)),
+        CodeExample("javascript", "JavaScript (fetch)", javascript_fetch(url, token, body)),
     ]

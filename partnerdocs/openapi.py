@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -9,60 +10,139 @@ from django.conf import settings
 
 from campaigns.fields import FieldSpec
 from campaigns.types import FieldType
+from contactsource.limits import MAX_LONG_TEXT
 from ingest import errors
 from ingest.models import IntakeStatus
+from ingest.normalize import FALSE_WORDS, LONG_TEXT_KEYS, MAX_TEXT, TRUE_WORDS
 from partnerdocs.content import CampaignDoc, refusal_message
+from partnerdocs.examples import json_value
 from sources.models import Source
 
+# A value the intake keeps: at least one character once trimmed (it trims whitespace and drops
+# NUL bytes, and an empty value counts as not sent).
+_NOT_BLANK = r"[^\s\x00]"
+_NUMBER_TEXT = r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"
+# A JSON number the intake keeps exactly (it refuses numbers written with over 40 characters).
+_NUMBER_BOUND = 10**15
 _SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
-    FieldType.TEXT: {"type": "string", "maxLength": 2000},
-    FieldType.EMAIL: {"type": "string", "format": "email"},
-    FieldType.TEL: {"type": "string"},
-    # JSON numbers and booleans are accepted as well as their text forms.
-    FieldType.NUMBER: {"type": ["number", "string"]},
-    FieldType.BOOLEAN: {"type": ["boolean", "string"]},
-    FieldType.DATE: {"type": "string"},
-    FieldType.DATETIME: {"type": "string"},
-    FieldType.URL: {"type": "string", "format": "uri"},
-    FieldType.COUNTRY: {"type": "string"},
-    FieldType.REGION: {"type": "string"},
-    FieldType.ZIPCODE: {"type": "string"},
-    FieldType.IP: {"type": "string"},
+    FieldType.EMAIL: {"type": "string", "format": "email", "maxLength": 254},
+    FieldType.TEL: {"type": "string", "pattern": _NOT_BLANK, "maxLength": MAX_TEXT},
+    FieldType.DATE: {"type": "string", "pattern": _NOT_BLANK},
+    FieldType.DATETIME: {"type": "string", "pattern": _NOT_BLANK},
+    FieldType.URL: {"type": "string", "format": "uri", "maxLength": MAX_LONG_TEXT},
+    FieldType.COUNTRY: {"type": "string", "pattern": _NOT_BLANK},
+    FieldType.REGION: {"type": "string", "pattern": _NOT_BLANK},
+    FieldType.ZIPCODE: {"type": "string", "pattern": _NOT_BLANK},
+    FieldType.IP: {"type": "string", "pattern": _NOT_BLANK},
 }
+# What the normalisers say, for the descriptions (the intake's own rules, not a paraphrase).
+_TYPE_NOTES: dict[str, str] = {
+    FieldType.TEL: "E.164 (+17272870426) or a national number of the campaign's phone region; "
+    "checked valid by libphonenumber (length and prefixes of a real numbering plan, not whether "
+    "it is in service) and stored as E.164.",
+    FieldType.NUMBER: "A JSON number, or its text form in a form post.",
+    FieldType.BOOLEAN: "true/false, 1/0, yes/no, on/off (any case).",
+}
+
+
 _PUBLIC_STATUSES = [
     s for s in IntakeStatus.values if s != IntakeStatus.SCRUBBED
 ]  # scrubbed is shown as rejected
 
 
-def field_schema(spec: FieldSpec, example: str) -> dict[str, Any]:
+def caseless(word: str) -> str:
+    """A regex that matches `word` in any letter case (JSON Schema regexes have no flags)."""
+    parts = []
+    for char in word:
+        if char.lower() != char.upper():
+            parts.append(f"[{re.escape(char.lower())}{re.escape(char.upper())}]")
+        else:
+            parts.append(re.escape(char))
+    return "".join(parts)
+
+
+def choice_schema(choices: tuple[str, ...]) -> dict[str, Any]:
+    """The allowed values as written, or any other letter case of them (the intake matches
+    choices case-insensitively and stores them as written here)."""
+    if not choices:
+        return {"type": "string", "enum": []}
+    either = "|".join(caseless(choice) for choice in choices)
+    return {
+        "anyOf": [
+            {"type": "string", "enum": list(choices)},
+            {"type": "string", "pattern": f"^(?:{either})$"},
+        ],
+        "x-case-insensitive": True,
+    }
+
+
+def _text_schema(spec: FieldSpec) -> dict[str, Any]:
+    limit = MAX_LONG_TEXT if spec.key in LONG_TEXT_KEYS else MAX_TEXT
+    return {"type": "string", "maxLength": limit, "pattern": _NOT_BLANK}
+
+
+def _number_schema() -> dict[str, Any]:
+    return {
+        "anyOf": [
+            {"type": "number", "minimum": -_NUMBER_BOUND, "maximum": _NUMBER_BOUND},
+            {"type": "string", "pattern": _NUMBER_TEXT},
+        ]
+    }
+
+
+def _boolean_schema() -> dict[str, Any]:
+    words = "|".join(caseless(w) for w in sorted(TRUE_WORDS | FALSE_WORDS))
+    return {"anyOf": [{"type": "boolean"}, {"type": "string", "pattern": f"^(?:{words})$"}]}
+
+
+def field_schema(spec: FieldSpec, example: Any) -> dict[str, Any]:
     if spec.type == FieldType.SELECT:
-        schema: dict[str, Any] = {"type": "string", "enum": list(spec.choices)}
+        schema = choice_schema(spec.choices)
     elif spec.type == FieldType.MULTISELECT:
-        item = {"type": "string", "enum": list(spec.choices)}
         schema = {
             "anyOf": [
-                {"type": "array", "items": item, "minItems": 1},
+                {"type": "array", "items": choice_schema(spec.choices), "minItems": 1},
                 {"type": "string", "description": "Allowed values separated by |."},
             ]
         }
+    elif spec.type == FieldType.TEXT:
+        schema = _text_schema(spec)
+    elif spec.type == FieldType.NUMBER:
+        schema = _number_schema()
+    elif spec.type == FieldType.BOOLEAN:
+        schema = _boolean_schema()
     else:
         schema = dict(_SCALAR_SCHEMAS.get(spec.type, {"type": "string"}))
     schema["title"] = spec.label
     schema["x-field-type"] = spec.type
-    if example:
+    if note := _TYPE_NOTES.get(spec.type):
+        schema["description"] = note
+    if spec.type in (FieldType.SELECT, FieldType.MULTISELECT):
+        schema["description"] = "One of: " + ", ".join(spec.choices) + " (any letter case)."
+    if example not in ("", None):
         schema["examples"] = [example]
     return schema
 
 
 def _contact_schema(doc: CampaignDoc) -> dict[str, Any]:
-    examples = {row.key: row.example for row in [*doc.own_fields, *doc.other_fields]}
+    examples = {
+        row.key: json_value(doc.specs[row.key], row.example)
+        for row in [*doc.own_fields, *doc.other_fields]
+    }
     properties = {key: field_schema(spec, examples.get(key, "")) for key, spec in doc.specs.items()}
+    region = doc.campaign.phone_region if doc.campaign else ""
+    for prop in properties.values():
+        if prop["x-field-type"] == FieldType.TEL:
+            prop["description"] = f"Phone region {region}. {prop['description']}"
+            prop["x-phone-region"] = region
     schema: dict[str, Any] = {
         "type": "object",
-        "description": "Unknown keys are ignored with a soft error in `errors`.",
+        "description": "Keys and values are trimmed and keys lower-cased; empty values count as "
+        "not sent. Unknown keys are ignored with a soft error in `errors`. An invalid optional "
+        "value is dropped with a soft error; an invalid or missing required one answers 422.",
         "properties": properties,
         "additionalProperties": True,
-        "examples": [doc.payload],
+        "examples": [doc.json_payload],
     }
     if doc.required:
         schema["required"] = doc.required
@@ -215,6 +295,7 @@ def _batch_operation(doc: CampaignDoc) -> dict[str, Any]:
                         "properties": {
                             "contacts": {
                                 "type": "array",
+                                "minItems": 1,
                                 "maxItems": limit,
                                 "items": {"$ref": f"#/components/schemas/Contact{doc.id}"},
                             }
@@ -225,6 +306,37 @@ def _batch_operation(doc: CampaignDoc) -> dict[str, Any]:
         },
         "responses": _responses("#/components/schemas/BatchResponse"),
     }
+
+
+_FIRST_FOUND = (
+    "Send the token one way. If several are sent, the first found wins, in this order: a "
+    "`token` field in the body, the `token` query parameter, the `token` header, X-Auth-Token, "
+    "Authorization: Bearer, Authorization: Basic (the password part)."
+)
+# Every way the intake reads a token (ingest.parsing.find_token), in its order. A body field is
+# not a security scheme in OpenAPI: the `token` query scheme's description names it.
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "tokenQuery": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "token",
+        "description": f"The token as a query parameter, or as a `token` field in the body. "
+        f"{_FIRST_FOUND}",
+    },
+    "tokenHeader": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "token",
+        "description": f"Recommended. {_FIRST_FOUND}",
+    },
+    "authToken": {"type": "apiKey", "in": "header", "name": "X-Auth-Token"},
+    "bearer": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <token>."},
+    "basic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "Authorization: Basic; any user name, the token as the password.",
+    },
+}
 
 
 def _path(url: str) -> str:
@@ -251,13 +363,7 @@ def source_openapi(source: Source, docs: list[CampaignDoc], *, version: str) -> 
             or "Send contacts (leads) to the campaigns this source may post into.",
         },
         "servers": [{"url": settings.PUBLIC_BASE_URL}],
-        "security": [{"token": []}, {"bearer": []}],
+        "security": [{name: []} for name in SECURITY_SCHEMES],
         "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {
-                "token": {"type": "apiKey", "in": "header", "name": "token"},
-                "bearer": {"type": "http", "scheme": "bearer"},
-            },
-        },
+        "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
     }

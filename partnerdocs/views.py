@@ -28,6 +28,7 @@ from partnerdocs.access import (
     docs_token_accepted,
     docs_viewer,
     docs_visible,
+    header_token,
 )
 from partnerdocs.examples import curl_batch
 from partnerdocs.openapi import source_openapi
@@ -87,9 +88,20 @@ def _page(request: HttpRequest, source_ref: str, campaign_ref: str | None) -> Ht
     source = docs_source_get(source_ref)
     if source is None or not docs_visible(request, source):
         return _not_found(request)
-    viewer = docs_viewer(request, source)
+    header = header_token(request)
+    address = request.META.get("REMOTE_ADDR") or ""
+    if header and (retry_after := DOCS_FAILURES.blocked(address)) is not None:
+        return _too_many_tries(request, source, retry_after, request.path)
+    # Scripts send the token in a header (DESIGN §8); browsers get the form and a cookie.
+    viewer = docs_viewer(request, source, allow_header=True)
     if viewer is None:
-        return _login_page(request, source)
+        if not header:
+            return _login_page(request, source)
+        # A wrong header token counts like a wrong token in the form.
+        if (retry_after := DOCS_FAILURES.failed(address, source.pk)) is not None:
+            return _too_many_tries(request, source, retry_after, request.path)
+        error = "The token sent in the request headers is not valid for this source."
+        return _login_page(request, source, status=403, error=error)
     entries = list(source_documented_entries(source=source))
     only = _campaign_id(campaign_ref) if campaign_ref is not None else None
     if only is not None and all(entry.campaign_id != only for entry in entries):
@@ -128,7 +140,7 @@ def _context(
         "types": docs_content.type_rows(campaigns),
         "changes": list(source_changes_recent(source=source)),
         "notify": docs_content.notification_info(source),
-        "batch_example": curl_batch(first.batch_url, viewer.shown_token, [first.payload])
+        "batch_example": curl_batch(first.batch_url, viewer.shown_token, [first.json_payload])
         if first
         else "",
         "batch_limit": settings.INTAKE_MAX_BATCH_ITEMS,

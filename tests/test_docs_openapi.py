@@ -53,7 +53,9 @@ def test_it_describes_this_sources_campaigns_fields_and_required_ones(client, so
     }
     schemas = document["components"]["schemas"]
     assert schemas[f"Contact{auto}"]["required"] == ["email"]
-    assert schemas[f"Contact{auto}"]["properties"]["plan"]["enum"] == ["basic", "gold"]
+    plan = schemas[f"Contact{auto}"]["properties"]["plan"]
+    assert plan["anyOf"][0]["enum"] == ["basic", "gold"]
+    assert plan["anyOf"][1]["pattern"] == "^(?:[bB][aA][sS][iI][cC]|[gG][oO][lL][dD])$"
     assert schemas[f"Contact{home}"]["required"] == ["phone"]
     assert "firstname" in schemas[f"Contact{home}"]["properties"]
     responses = document["paths"][f"/source/{source.pk}/campaign/{auto}/contact"]["post"][

@@ -97,13 +97,16 @@ def test_its_examples_carry_the_real_url_ids_and_token(client, two_campaigns):
         "email": "greg.scott@example.com",
         "vehicle_year": "2019",
     }
-    assert example(page, auto.pk, "curl-json") == curl_json(url, source.token, payload)
+    # JSON examples send a number field as a JSON number; the form example sends its text.
+    as_json = {**payload, "vehicle_year": 2019}
+    assert example(page, auto.pk, "curl-json") == curl_json(url, source.token, as_json)
     assert example(page, auto.pk, "curl-form") == curl_form(url, source.token, payload)
     for key in ("python", "php", "javascript"):
-        code = example(page, auto.pk, key)
+        code = html.unescape(example(page, auto.pk, key))
         assert url in code
         assert source.token in code
         assert "vehicle_year" in code
+        assert '"vehicle_year": 2019' in code or "'vehicle_year' => 2019" in code
 
 
 def test_it_lists_every_refusal_message_from_the_catalogue(client, two_campaigns):

@@ -29,8 +29,8 @@ def test_the_same_identity_again_within_the_window_answers_409_and_is_not_charge
     assert response.data["status"] == "duplicate"
     assert response.data["success"] is False
     assert response.data["errors"] == {
-        "409": "Rejecting duplicate contact: the same email or phone was already posted to this "
-        "campaign by this source within the last 30 days."
+        "409": "Rejecting duplicate contact: the same email was already posted to this "
+        "campaign by this source on 2024-01-10, within the last 30 days."
     }
     assert Contact.objects.count() == 1
     assert LedgerEntry.objects.count() == 2

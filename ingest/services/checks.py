@@ -14,7 +14,7 @@ from ingest import errors
 from ingest.errors import IntakeError
 from ingest.fieldspecs import fields_digest_annotation
 from ingest.hotcache import hot_digests_annotation
-from ingest.parsing import check_field_count, clean_fields, is_truthy
+from ingest.parsing import check_field_count, clean_fields, clean_text, is_truthy
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.throttle import auth_refused
 from sources.models import Source, SourceCampaign
@@ -104,10 +104,21 @@ def _prepare(req: IntakeRequest, outcome: IntakeOutcome, soft: dict[str, str]) -
         fields.pop(key, None)
     outcome.provided = dict(fields)
     if not fields and not problems:
-        raise IntakeError(errors.EMPTY)
+        raise _empty(req.payload)
     if not req.token:
         raise auth_refused(req, errors.NO_TOKEN)
     return fields
+
+
+def _empty(payload: dict[str, Any]) -> IntakeError:
+    """418: nothing posted, or only empty and null values (named, so the sender sees why)."""
+    # Cleaned as clean_fields cleans keys: the message is stored in the event (no NUL bytes).
+    keys = [k for k in (clean_text(str(key)).lower() for key in payload) if k]
+    keys = [k for k in dict.fromkeys(keys) if k not in CONTROL_KEYS]
+    if not keys:
+        return IntakeError(errors.EMPTY)
+    shown = ", ".join(k[:40] for k in keys[:10]) + (", …" if len(keys) > 10 else "")
+    return IntakeError(errors.EMPTY_VALUES, message=errors.EMPTY_VALUES.message.format(keys=shown))
 
 
 def find_token_in_fields(fields: dict[str, Any]) -> str:

@@ -45,7 +45,14 @@ def _read_fields(
     soft.update(result.soft_errors)
     outcome.stored = dict(sorted(result.values.items()))
     if result.required_errors:
-        raise IntakeError(errors.REQUIRED_FIELDS, errors={**soft, **result.required_errors})
+        required = {
+            # A required value of the wrong shape was dropped when read: say so, not "required".
+            key: errors.WRONG_SHAPE.message.format(label=specs[key].label)
+            if key in soft and key not in fields
+            else message
+            for key, message in result.required_errors.items()
+        }
+        raise IntakeError(errors.REQUIRED_FIELDS, errors={**soft, **required})
     if not any(not specs[key].tracking for key in result.values):
         raise IntakeError(
             errors.NOTHING_USABLE,
