@@ -4,13 +4,13 @@ Views are thin: every rule lives in feedback/services.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.authentication import (
     BaseAuthentication,
     SessionAuthentication,
@@ -101,6 +101,24 @@ class ContactFeedbackView(APIView):
             raise Http404("No contact with this id.")
         return contact
 
+    def read(
+        self,
+        contact_id: int,
+        find: Callable[..., Any],
+        serializer: type[serializers.Serializer[Any]],
+        missing: str,
+    ) -> Response:
+        """A GET: the contact's feedback row, if the caller may see the contact and it has one."""
+        contact = self.contact(contact_id)
+        try:
+            feedback_scope_check(contact=contact, endpoint=self.endpoint())
+        except NotInScope as exc:
+            return _refused(exc)
+        row = find(contact_id=contact.pk)
+        if row is None:
+            raise Http404(missing)
+        return Response(serializer(row).data)
+
 
 def _refused(exc: FeedbackRefused) -> Response:
     code = status.HTTP_404_NOT_FOUND if isinstance(exc, NotInScope) else 400
@@ -117,15 +135,9 @@ class ContactReturnApi(ContactFeedbackView):
         summary="Get a contact's return",
     )
     def get(self, request: Request, contact_id: int) -> Response:
-        contact = self.contact(contact_id)
-        try:
-            feedback_scope_check(contact=contact, endpoint=self.endpoint())
-        except NotInScope as exc:
-            return _refused(exc)
-        ret = return_of(contact_id=contact.pk)
-        if ret is None:
-            raise Http404("This contact has not been returned.")
-        return Response(ReturnSerializer(ret).data)
+        return self.read(
+            contact_id, return_of, ReturnSerializer, "This contact has not been returned."
+        )
 
     @extend_schema(
         tags=TAG,
@@ -175,15 +187,12 @@ class ContactConversionApi(ContactFeedbackView):
         summary="Get a contact's conversion",
     )
     def get(self, request: Request, contact_id: int) -> Response:
-        contact = self.contact(contact_id)
-        try:
-            feedback_scope_check(contact=contact, endpoint=self.endpoint())
-        except NotInScope as exc:
-            return _refused(exc)
-        conversion = conversion_of(contact_id=contact.pk)
-        if conversion is None:
-            raise Http404("No conversion was reported for this contact.")
-        return Response(ConversionSerializer(conversion).data)
+        return self.read(
+            contact_id,
+            conversion_of,
+            ConversionSerializer,
+            "No conversion was reported for this contact.",
+        )
 
     @extend_schema(
         tags=TAG,
