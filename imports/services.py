@@ -155,9 +155,7 @@ def _read(chunk: _Chunk, number: int, values: list[str]) -> None:
         request_id=chunk.imp.public_id,
         batch_index=number,
     )
-    outcome = IntakeOutcome(
-        request_id=req.request_id, source=batch.source, campaign=batch.campaign, entry=batch.entry
-    )
+    outcome = batch.item(req)
     item = Item(req=req, outcome=outcome)
     fields, item.soft = clean_fields(raw)
     outcome.provided = dict(fields)

@@ -83,23 +83,11 @@ class Item:
         refuse(self.outcome, exc, self.soft)
 
 
-def _item_outcome(req: IntakeRequest, batch: IntakeOutcome) -> IntakeOutcome:
-    return IntakeOutcome(
-        request_id=req.request_id,
-        source=batch.source,
-        campaign=batch.campaign,
-        entry=batch.entry,
-        authenticated=True,
-        verbose=batch.verbose,
-        test=req.test,
-    )
-
-
 def item_read(
     req: IntakeRequest, batch: IntakeOutcome, raw: Any, specs: dict[str, FieldSpec]
 ) -> Item:
     """Fields, identity, scrub and price of one item (no database); refusals stop here."""
-    item = Item(req=req, outcome=_item_outcome(req, batch))
+    item = Item(req=req, outcome=batch.item(req))
     if not isinstance(raw, dict):
         item.refuse(IntakeError(errors.ITEM_NOT_OBJECT))
         return item

@@ -61,6 +61,18 @@ class IntakeOutcome:
     # logs only the refusal, not a soft error per posted key).
     log_errors: dict[str, str] | None = None
 
+    def item(self, req: IntakeRequest) -> IntakeOutcome:
+        """A new outcome for one item of this authenticated batch (or import chunk)."""
+        return IntakeOutcome(
+            request_id=req.request_id,
+            source=self.source,
+            campaign=self.campaign,
+            entry=self.entry,
+            authenticated=True,
+            verbose=self.verbose,
+            test=req.test,
+        )
+
     def refuse(self, exc: IntakeError) -> None:
         self.status = exc.refusal.status
         self.http_status = exc.refusal.http_status

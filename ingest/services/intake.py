@@ -169,14 +169,7 @@ def intake_batch_item(
     *, req: IntakeRequest, batch: IntakeOutcome, specs: dict[str, FieldSpec]
 ) -> IntakeOutcome:
     """One item of an authenticated batch: the single post's pipeline after authentication."""
-    outcome = IntakeOutcome(
-        request_id=req.request_id,
-        source=batch.source,
-        campaign=batch.campaign,
-        entry=batch.entry,
-        authenticated=True,
-        verbose=batch.verbose,
-    )
+    outcome = batch.item(req)
     soft: dict[str, str] = {}
     try:
         fields = _prepare(req, outcome, soft)
