@@ -2,7 +2,7 @@
 
 Log in, create a campaign and a source, post a contact, find it in the timeline and the chart,
 import a CSV file and watch its progress reach 100 %, then screenshot the source page, the
-dashboard and the import (docs/screenshots/ with `make screenshots`).
+dashboard, the source's returns and the import (docs/screenshots/ with `make screenshots`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from campaigns.models import Campaign
+from feedback.services import return_request
 from finance.models import Cap
 from imports.models import ContactImport
 from ingest.models import Contact
@@ -172,6 +173,15 @@ def test_a_marketer_works_through_the_admin(
     assert page.inner_text("#source-caps .cs-cap td:nth-child(4)") == f"{CAPPED_POSTS} / 40"
     page.set_viewport_size({"width": 1440, "height": 1240})  # down to the caps table
     page.screenshot(path=str(screenshots / "source.png"))
+    # Buyers return some of today's contacts: the source page shows its return rate and reasons.
+    today = Contact.objects.filter(source=source, email__startswith="today").order_by("pk")
+    for contact, reason in zip(today, ["wrong_number", "wrong_number", "fraud"], strict=False):
+        return_request(contact=contact, reason=reason)
+    page.goto(f"{live}/admin/sources/source/{source.pk}/change/")
+    panel = page.locator("#source-returns")
+    assert "wrong_number 2, fraud 1" in panel.inner_text()
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=str(screenshots / "source-returns.png"))
     page.goto(f"{live}/admin/dashboard/")
     for kind in ("status", "campaign", "source", "money"):
         page.wait_for_selector(f"canvas[data-chart-kind={kind}][data-chart-state=ready]")
