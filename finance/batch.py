@@ -111,8 +111,8 @@ def ledger_record_intakes(
     rows: list[tuple[int, int, int, str, Decimal, Decimal]], *, at: datetime, memo: str = ""
 ) -> None:
     """Cost and revenue rows of many accepted contacts in one INSERT:
-    (contact_id, source_id, campaign_id, utm_source, cost, revenue) each; `memo` as
-    `ledger_record_intake`'s (IMPORTED_MEMO for a file import's rows)."""
+    (contact_id, source_id, campaign_id, utm_source, cost, revenue) each; `memo` is
+    IMPORTED_MEMO for a file import's rows, which caps do not count."""
     entries = []
     for contact_id, source_id, campaign_id, utm_source, cost, revenue in rows:
         common = {

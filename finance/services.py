@@ -191,35 +191,6 @@ def caps_take(*, caps: list[Cap], at: datetime, cost: Decimal, timezone: str) ->
     return states
 
 
-def ledger_record_intake(
-    *,
-    contact_id: int,
-    source_id: int,
-    campaign_id: int,
-    utm_source: str,
-    cost: Decimal,
-    revenue: Decimal,
-    at: datetime,
-    memo: str = "",
-) -> None:
-    """An accepted contact's cost and revenue rows (one INSERT, inside the intake's transaction).
-    `memo`: IMPORTED_MEMO for a contact from a file import, which caps do not count."""
-    common = {
-        "memo": memo,
-        "contact_id": contact_id,
-        "source_id": source_id,
-        "campaign_id": campaign_id,
-        "utm_source": utm_source[:255],
-        "created_at": at,
-    }
-    LedgerEntry.objects.bulk_create(
-        [
-            LedgerEntry(kind=LedgerKind.COST, amount=cost, **common),
-            LedgerEntry(kind=LedgerKind.REVENUE, amount=revenue, **common),
-        ]
-    )
-
-
 @transaction.atomic
 def ledger_reverse_contact(
     *, contact_id: int, memo: str = "", at: datetime | None = None

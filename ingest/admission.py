@@ -84,26 +84,10 @@ def duplicate_check(outcome: IntakeOutcome, id_hash: str, now: datetime) -> None
         raise duplicate_refusal(outcome.stored or {}, earlier, window)
 
 
-def duplicate_check_locked(outcome: IntakeOutcome, id_hash: str, now: datetime) -> None:
-    """The duplicate check inside the store transaction, serialised per identity.
-
-    Two parallel posts of one identity would both see "not seen" and both be kept: a
-    transaction-scoped advisory lock on (source, campaign, identity) makes the second wait for
-    the first to commit, and its check (a new statement, so a fresh snapshot) then sees it.
-    """
-    if _duplicate_window(outcome, id_hash) is None:
-        return
-    assert outcome.entry is not None
-    key = duplicate_lock_key(outcome.entry.source_id, outcome.entry.campaign_id, id_hash)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-    duplicate_check(outcome, id_hash, now)
-
-
 def intake_locks(
     outcome: IntakeOutcome, id_hash: str, now: datetime, rolling_cap_ids: list[int]
 ) -> datetime | None:
-    """One statement: the identity's lock (as duplicate_check_locked) and the rolling caps'
+    """One statement: the identity's advisory lock and the rolling caps'
     rows (as caps_take), in that order. Returns the duplicate window's start, which the
     caller's next statement checks with a fresh snapshot (None: no window, nothing to check)."""
     window = _duplicate_window(outcome, id_hash)

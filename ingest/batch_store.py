@@ -127,7 +127,7 @@ def _duplicates_seen(
     batch: IntakeOutcome, items: list[Item]
 ) -> tuple[dict[str, datetime], timedelta | None]:
     """Identities of the batch already kept within the window, under their advisory locks (the
-    single post's `duplicate_check_locked`, for all of them at once, in key order)."""
+    single post's `intake_locks`, for all of them at once, in key order)."""
     entry = batch.entry
     window = duplicate_window(entry)
     hashes = sorted({i.id_hash for i in items if i.id_hash})

@@ -156,10 +156,6 @@ def endpoint_for_api_key(*, key_hash: str) -> CallbackEndpoint | None:
     return CallbackEndpoint.objects.filter(api_key_hash=key_hash, is_active=True).first()
 
 
-def deliveries_pending_count() -> int:
-    return CallbackDelivery.objects.filter(status=DeliveryStatus.PENDING).count()
-
-
 def delivery_status_counts(*, endpoint_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """{endpoint id: {status: deliveries}} with every status present (one GROUP BY)."""
     ids = list(endpoint_ids)

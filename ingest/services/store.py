@@ -13,7 +13,6 @@ from finance.services import (
     CapExceeded,
     caps_take_prepare,
     caps_taken,
-    ledger_record_intake,
 )
 from ingest.admission import (
     caps_peek,
@@ -62,19 +61,6 @@ def _endpoint_ids(outcome: IntakeOutcome, contact: Contact) -> list[int] | None:
     if digest is None:
         return None
     return endpoints_cached(campaign_id=contact.campaign_id, digest=digest)
-
-
-def _ledger_record(req: IntakeRequest, outcome: IntakeOutcome, contact: Contact) -> None:
-    assert outcome.cost is not None and outcome.revenue is not None
-    ledger_record_intake(
-        contact_id=contact.pk,
-        source_id=contact.source_id,
-        campaign_id=contact.campaign_id,
-        utm_source=contact.utm_source,
-        cost=outcome.cost,
-        revenue=outcome.revenue,
-        at=req.received_at,
-    )
 
 
 def _store(
