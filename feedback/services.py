@@ -167,15 +167,21 @@ class DecisionRefused(Exception):
     """Only a pending return can be approved or rejected; a rejection needs its reason."""
 
 
-@transaction.atomic
-def return_approve(*, return_id: int, user: User | None = None) -> ContactReturn:
-    now = timezone.now()
+def _pending_locked(return_id: int, decision: str) -> ContactReturn:
+    """The return, locked until the decision commits; refused unless it waits for review."""
     ret = ContactReturn.objects.select_for_update().get(pk=return_id)
     if ret.status != ReturnStatus.PENDING:
         raise DecisionRefused(
             f"Return {ret.pk} is already {ret.status}: only returns waiting for review can be "
-            "approved."
+            f"{decision}."
         )
+    return ret
+
+
+@transaction.atomic
+def return_approve(*, return_id: int, user: User | None = None) -> ContactReturn:
+    now = timezone.now()
+    ret = _pending_locked(return_id, "approved")
     ret.status = ReturnStatus.APPROVED
     ret.decided_at = now
     ret.decided_by = _user_or_none(user)
@@ -189,12 +195,7 @@ def return_reject(*, return_id: int, reason: str, user: User | None = None) -> C
     reason = (reason or "").strip()
     if not reason:
         raise DecisionRefused("Say why the return is rejected (the buyer and the source see it).")
-    ret = ContactReturn.objects.select_for_update().get(pk=return_id)
-    if ret.status != ReturnStatus.PENDING:
-        raise DecisionRefused(
-            f"Return {ret.pk} is already {ret.status}: only returns waiting for review can be "
-            "rejected."
-        )
+    ret = _pending_locked(return_id, "rejected")
     ret.status = ReturnStatus.REJECTED
     ret.rejection_reason = reason[:500]
     ret.decided_at = timezone.now()
