@@ -167,6 +167,9 @@ CALLBACK_SWEEP_SECONDS = env.float("CALLBACK_SWEEP_SECONDS", default=15.0)
 CALLBACK_SWEEP_BATCH = env.int("CALLBACK_SWEEP_BATCH", default=2000)
 # Deliveries per Celery task when many are sent at once (sweeps, replays): fewer messages.
 CALLBACK_TASK_BATCH = env.int("CALLBACK_TASK_BATCH", default=10)
+# Each Celery worker's outbox dispatcher: woken by the intake's NOTIFY, else every N seconds.
+CALLBACK_DISPATCHER = env.bool("CALLBACK_DISPATCHER", default=True)
+CALLBACK_DISPATCH_POLL_SECONDS = env.float("CALLBACK_DISPATCH_POLL_SECONDS", default=2.0)
 # An endpoint whose every attempt failed for this many days is disabled (Svix's rule), or
 # after this many consecutive failed attempts (0 turns the count rule off).
 CALLBACK_DISABLE_AFTER_DAYS = env.float("CALLBACK_DISABLE_AFTER_DAYS", default=5.0)

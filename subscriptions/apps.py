@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class SubscriptionsConfig(AppConfig):
     name = "subscriptions"
     verbose_name = "Subscriptions"
+
+    def ready(self) -> None:
+        from subscriptions import worker
+
+        worker.connect()  # a Celery worker runs the outbox dispatcher; other processes never do

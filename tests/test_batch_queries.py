@@ -24,8 +24,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # Entry (1), fields (1), BEGIN, caps (1), duplicate locks (1) and check (1), persons (1), the
 # rolling cap's lock (1) and counters (1), then one INSERT each for contacts, ledger, persons,
-# subscriptions, deliveries (after the endpoints' lookup), counters and events, COMMIT.
-QUERIES_PER_BATCH = 18
+# subscriptions, deliveries (after the endpoints' lookup) and the NOTIFY that wakes the outbox
+# dispatcher (no broker message from the request), counters and events, COMMIT.
+QUERIES_PER_BATCH = 19
 # From COPY_MIN_ROWS rows up, those tables but the counters (six) are written with COPY
 # (contactsource/bulk.py): its ids from the sequence first, then the COPY (logged as a query).
 QUERIES_PER_LARGE_BATCH = QUERIES_PER_BATCH + 6

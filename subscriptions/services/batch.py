@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from functools import partial
 
-from django.db import transaction
 from django.utils import timezone
 
 from contactsource.bulk import bulk_insert
 from subscriptions.models import CallbackDelivery, EventType, Person, Subscription
 from subscriptions.payloads import subscription_payload
 from subscriptions.selectors import endpoints_for, person_pick
-from subscriptions.services.outbox import deliveries_enqueue, retry_window_end
+from subscriptions.services.dispatch import deliveries_announce
+from subscriptions.services.outbox import retry_window_end
 from subscriptions.services.subscribing import PersonData, person_blanks_fill
 
 
@@ -192,12 +191,12 @@ class PersonsBatch:
                     contact_id=cid,
                     next_attempt_at=now,
                     retry_until=retry_window_end(now),
-                    enqueued_at=now,
+                    enqueued_at=None,  # unsent: the dispatcher's, after COMMIT's NOTIFY
                 )
                 for endpoint in endpoints
             )
         bulk_insert(CallbackDelivery, rows)
-        transaction.on_commit(partial(deliveries_enqueue, [row.pk for row in rows]))
+        deliveries_announce()
 
 
 def _fill_blanks_later(person: Person, data: PersonData) -> list[str]:

@@ -12,15 +12,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.utils import timezone
 
 from subscriptions.models import CallbackDelivery, EventType, Person, Subscription
 from subscriptions.payloads import subscription_object
-from subscriptions.services.outbox import deliveries_enqueue, retry_window_end
+from subscriptions.services.dispatch import NOTIFY_SQL
+from subscriptions.services.outbox import retry_window_end
 from subscriptions.services.subscribing import PersonData
 
 
@@ -81,7 +81,7 @@ def new_subscriber_plan(
             ),
             next_attempt_at=now,
             retry_until=retry_window_end(now),
-            enqueued_at=now,
+            enqueued_at=None,  # unsent: the dispatcher sends it after COMMIT's NOTIFY
         )
     return NewSubscriber(
         person=new, subscription=subscription, delivery=delivery, endpoint_ids=endpoint_ids
@@ -133,6 +133,10 @@ def new_subscriber_selected(shape: tuple[bool, bool, int]) -> list[str]:
         "(SELECT id FROM ins)",
         "(SELECT id FROM sub)",
         "(SELECT array_agg(id ORDER BY id) FROM dl)" if shape[2] else "NULL",
+        # Wakes the dispatchers at COMMIT (subscriptions.services.dispatch); no row, no NOTIFY.
+        f"(SELECT {NOTIFY_SQL} FROM (SELECT 1 FROM dl LIMIT 1) AS any_dl)"  # noqa: S608
+        if shape[2]
+        else "NULL",
     ]
 
 
@@ -157,13 +161,11 @@ def new_subscriber_params(plan: NewSubscriber) -> list[Any]:
 def new_subscriber_done(
     plan: NewSubscriber, person_id: int | None, subscription_id: int | None, ids: Any
 ) -> bool:
-    """After the statement: False when no person was written (the caller merges instead);
-    else the deliveries are enqueued once the transaction commits (as outbox_write)."""
+    """After the statement: False when no person was written (the caller merges instead).
+    The deliveries are the dispatcher's to send once the transaction commits."""
     if person_id is None or subscription_id is None:
         return False
     plan.person.pk = person_id
     plan.subscription.pk = subscription_id
     plan.delivery_ids = [int(i) for i in (ids or [])]
-    if plan.delivery_ids:
-        transaction.on_commit(partial(deliveries_enqueue, plan.delivery_ids))
     return True
