@@ -152,8 +152,7 @@ CALLBACK_ALLOW_PRIVATE = env.bool("CALLBACK_ALLOW_PRIVATE", default=False)
 CALLBACK_CONNECT_TIMEOUT = env.float("CALLBACK_CONNECT_TIMEOUT", default=3.0)
 CALLBACK_READ_TIMEOUT = env.float("CALLBACK_READ_TIMEOUT", default=10.0)
 REALTIME_TIMEOUT = env.float("REALTIME_TIMEOUT", default=5.0)
-# Subscription callbacks (docs/callbacks.md): exponential backoff with jitter from the base up
-# to the cap, for the retry window; then the delivery is dead (replayable).
+# Callback retries (docs/callbacks.md): backoff with jitter, base to cap, in the window; then dead.
 CALLBACK_RETRY_BASE_SECONDS = env.float("CALLBACK_RETRY_BASE_SECONDS", default=30.0)
 CALLBACK_RETRY_MAX_DELAY_SECONDS = env.float("CALLBACK_RETRY_MAX_DELAY_SECONDS", default=6 * 3600)
 CALLBACK_RETRY_WINDOW_SECONDS = env.float("CALLBACK_RETRY_WINDOW_SECONDS", default=26 * 3600)
@@ -165,9 +164,9 @@ CALLBACK_LEASE_SECONDS = env.float(
 CALLBACK_LOST_TASK_SECONDS = env.float("CALLBACK_LOST_TASK_SECONDS", default=120.0)
 CALLBACK_SWEEP_SECONDS = env.float("CALLBACK_SWEEP_SECONDS", default=15.0)
 CALLBACK_SWEEP_BATCH = env.int("CALLBACK_SWEEP_BATCH", default=2000)
-# Deliveries per Celery task when many are sent at once (sweeps, replays): fewer messages.
+# Deliveries per Celery task (fewer messages); each worker's outbox dispatcher wakes on the
+# intake's NOTIFY, else every CALLBACK_DISPATCH_POLL_SECONDS.
 CALLBACK_TASK_BATCH = env.int("CALLBACK_TASK_BATCH", default=10)
-# Each Celery worker's outbox dispatcher: woken by the intake's NOTIFY, else every N seconds.
 CALLBACK_DISPATCHER = env.bool("CALLBACK_DISPATCHER", default=True)
 CALLBACK_DISPATCH_POLL_SECONDS = env.float("CALLBACK_DISPATCH_POLL_SECONDS", default=2.0)
 # An endpoint whose every attempt failed for this many days is disabled (Svix's rule), or
