@@ -7,11 +7,10 @@ which caps a contact meets, the 429 and its headers, and the duplicate lock.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-
-from django.db import connection
 
 from finance.capstate import CapState, tightest, tightest_quantity
 from finance.models import Cap
@@ -84,12 +83,20 @@ def duplicate_check(outcome: IntakeOutcome, id_hash: str, now: datetime) -> None
         raise duplicate_refusal(outcome.stored or {}, earlier, window)
 
 
+@dataclass(frozen=True)
+class IntakeLocks:
+    """The statement taking the identity's advisory lock and the rolling caps' rows (as
+    caps_take), in that order, for the write to send first (ingest.services.write); and the
+    duplicate window's start, which the write checks with a fresh snapshot (None: no window)."""
+
+    sql: str | None
+    params: list[Any]
+    since: datetime | None
+
+
 def intake_locks(
     outcome: IntakeOutcome, id_hash: str, now: datetime, rolling_cap_ids: list[int]
-) -> datetime | None:
-    """One statement: the identity's advisory lock and the rolling caps'
-    rows (as caps_take), in that order. Returns the duplicate window's start, which the
-    caller's next statement checks with a fresh snapshot (None: no window, nothing to check)."""
+) -> IntakeLocks:
     window = _duplicate_window(outcome, id_hash)
     parts: list[str] = []
     params: list[Any] = []
@@ -101,10 +108,11 @@ def intake_locks(
     if rolling_cap_ids:
         parts.append(ROLLING_LOCK_SQL)
         params.append(sorted(rolling_cap_ids))
-    if parts:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {', '.join(parts)}", params)
-    return now - window if window is not None else None
+    return IntakeLocks(
+        sql=f"SELECT {', '.join(parts)}" if parts else None,
+        params=params,
+        since=now - window if window is not None else None,
+    )
 
 
 def duplicate_lock_key(source_id: int, campaign_id: int, id_hash: str) -> int:

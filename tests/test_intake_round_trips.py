@@ -1,9 +1,11 @@
 """Database round trips of a single post, BEGIN and COMMIT included, pinned (DESIGN §11: an
-accepted contact costs at most 4 in the transaction's own work; a regression is a perf bug)."""
+accepted contact costs at most 4; a regression is a perf bug): the statements, and the waits
+for the server on the wire."""
 
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from psycopg import pq
 
 from finance.models import CapCounter, LedgerEntry
 from ingest.models import Contact, IntakeEvent
@@ -25,25 +28,52 @@ from tests.factories import (
 # Real transactions (no test savepoints), so the count is what production runs.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# The entry with its source, campaign and the digests of its fields, caps and endpoints (1);
-# then BEGIN, the identity's advisory lock, ONE statement writing the contact (unless a
-# duplicate), its ledger rows, the cap counter, the person, subscription, outbox row and the
-# event, COMMIT.
+# Statements: the entry with its source, campaign and the digests of its fields, caps and
+# endpoints (1); then BEGIN, the identity's advisory lock, ONE statement writing the contact
+# (unless a duplicate), its ledger rows, the cap counter, the person, subscription, outbox row
+# and the event, COMMIT.
 ACCEPTED = 5
+# Round trips on the wire: the lock and the write travel together in one pipeline.
+ACCEPTED_TRIPS = 4
 # The same, the write finding the identity (no row), the check's own 409 wording (1), ROLLBACK,
 # then the 409's event (1).
 DUPLICATE = 7
+DUPLICATE_TRIPS = 6
 # The same write, the counter yielding no row, ROLLBACK, the counters read for Retry-After and
 # the RateLimit fields (1), then the 429's event (1).
 LIMITED = 7
+LIMITED_TRIPS = 6
 
 
-def count_round_trips(post: Callable[[], Any]) -> tuple[Any, list[str]]:
-    """Every statement the connection sends. Django's debug log records BEGIN, COMMIT and
-    ROLLBACK as statements too (the driver sends each as its own round trip)."""
-    with CaptureQueriesContext(connection) as queries:
-        response = post()
-    return response, [q["sql"] for q in queries.captured_queries]
+@pytest.fixture(autouse=True)
+def persistent_connection(monkeypatch):
+    """One connection for every request (as CONN_MAX_AGE does in production), so the wire
+    trace below sees the intake's own traffic, not a new connection's handshake."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", None)
+    connection.close()
+    yield
+    connection.close()
+
+
+def count_round_trips(post: Callable[[], Any]) -> tuple[Any, list[str], int]:
+    """Every statement the connection sends, and the round trips on the wire.
+
+    Statements: Django's debug log, which records BEGIN, COMMIT and ROLLBACK too. Round trips:
+    libpq's protocol trace of the same connection; each wait for the server ends with one
+    ReadyForQuery message, however many statements a pipeline carried."""
+    connection.ensure_connection()
+    pgconn = connection.connection.pgconn
+    with tempfile.TemporaryFile("w+") as trace, CaptureQueriesContext(connection) as queries:
+        pgconn.trace(trace.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        try:
+            response = post()
+        finally:
+            pgconn.untrace()
+        assert connection.connection.pgconn is pgconn, "the request changed connections"
+        trace.seek(0)
+        waits = sum(1 for line in trace if line.startswith("B\t") and "\tReadyForQuery\t" in line)
+    return response, [q["sql"] for q in queries.captured_queries], waits
 
 
 @pytest.fixture
@@ -64,13 +94,14 @@ def post(entry, email: str):
     )
 
 
-def test_an_accepted_contact_with_a_cap_and_an_endpoint_costs_five_round_trips(capped_entry):
+def test_an_accepted_contact_with_a_cap_and_an_endpoint_costs_four_round_trips(capped_entry):
     post(capped_entry, "warm@example.com")  # the per-process caches are filled from here on
 
-    response, trips = count_round_trips(lambda: post(capped_entry, "q@example.com"))
+    response, trips, waits = count_round_trips(lambda: post(capped_entry, "q@example.com"))
 
     assert response.status_code == 200, response.json()
     assert len(trips) == ACCEPTED, "\n".join(trips)
+    assert waits == ACCEPTED_TRIPS
     assert trips.count("BEGIN") == 1 and trips.count("COMMIT") == 1
     contact = Contact.objects.get(email="q@example.com")
     assert LedgerEntry.objects.filter(contact_id=contact.pk).count() == 2
@@ -80,28 +111,30 @@ def test_an_accepted_contact_with_a_cap_and_an_endpoint_costs_five_round_trips(c
     assert CapCounter.objects.get().used == 2
 
 
-def test_a_duplicate_costs_seven_round_trips_and_writes_only_its_event(capped_entry):
+def test_a_duplicate_costs_six_round_trips_and_writes_only_its_event(capped_entry):
     post(capped_entry, "q@example.com")
 
-    response, trips = count_round_trips(lambda: post(capped_entry, "q@example.com"))
+    response, trips, waits = count_round_trips(lambda: post(capped_entry, "q@example.com"))
 
     assert response.status_code == 409, response.json()
     assert len(trips) == DUPLICATE, "\n".join(trips)
+    assert waits == DUPLICATE_TRIPS
     assert trips.count("ROLLBACK") == 1
     assert Contact.objects.count() == 1 and CallbackDelivery.objects.count() == 1
     assert CapCounter.objects.get().used == 1
     assert IntakeEvent.objects.filter(http_status=409).count() == 1
 
 
-def test_a_post_over_a_full_cap_costs_seven_round_trips_and_writes_only_its_event(capped_entry):
+def test_a_post_over_a_full_cap_costs_six_round_trips_and_writes_only_its_event(capped_entry):
     post(capped_entry, "one@example.com")
     post(capped_entry, "two@example.com")
 
-    response, trips = count_round_trips(lambda: post(capped_entry, "three@example.com"))
+    response, trips, waits = count_round_trips(lambda: post(capped_entry, "three@example.com"))
 
     assert response.status_code == 429, response.json()
     assert response["Retry-After"]
     assert len(trips) == LIMITED, "\n".join(trips)
+    assert waits == LIMITED_TRIPS
     assert trips.count("ROLLBACK") == 1
     assert Contact.objects.count() == 2 and CallbackDelivery.objects.count() == 2
     assert LedgerEntry.objects.count() == 4 and CapCounter.objects.get().used == 2

@@ -79,7 +79,8 @@ def _store(
     next (a fresh snapshot, so it sees whatever the lock waited for) writes the contact unless
     its identity is a duplicate, its ledger rows, every cap's counter (a full cap yields no row:
     CapExceeded rolls it all back), a first-time person with its subscription and outbox rows,
-    and the event (ingest.services.write). A person to merge takes contact_subscribe after it;
+    and the event (ingest.services.write). Both statements go in one pipeline with the BEGIN
+    (one round trip). A person to merge takes contact_subscribe after it;
     an idempotent post's event comes last (its stored answer names the contact).
     """
     accepted = contact.status == IntakeStatus.ACCEPTED
@@ -87,15 +88,15 @@ def _store(
         with transaction.atomic():
             states = _states(req, outcome, caps) if caps and accepted else []
             rolling = [s.cap.pk for s in states if s.duration.rolling]
-            since = intake_locks(outcome, contact.identity_hash, req.received_at, rolling)
+            locks = intake_locks(outcome, contact.identity_hash, req.received_at, rolling)
             guard = (
                 DuplicateGuard(
                     source_id=contact.source_id,
                     campaign_id=contact.campaign_id,
                     identity_hash=contact.identity_hash,
-                    since=since,
+                    since=locks.since,
                 )
-                if since is not None
+                if locks.since is not None
                 else None
             )
             # The stored answer of an idempotent post names the contact: its event comes last.
@@ -106,6 +107,7 @@ def _store(
                 money = (outcome.cost, outcome.revenue)
             plan = _new_subscriber(req, outcome, contact, offer)
             written = contact_write(
+                locks=locks,
                 contact=contact,
                 guard=guard,
                 money=money,

@@ -26,6 +26,7 @@ from finance.services import (
     counters_cte_params,
     rolling_params,
 )
+from ingest.admission import IntakeLocks
 from ingest.models import Contact, IntakeEvent
 from subscriptions.services.newsubscriber import (
     NewSubscriber,
@@ -137,6 +138,7 @@ def _values(instance: models.Model, fields: list[models.Field[Any, Any]]) -> lis
 
 def contact_write(
     *,
+    locks: IntakeLocks | None = None,
     contact: Contact,
     guard: DuplicateGuard | None,
     money: tuple[Decimal, Decimal] | None,
@@ -145,6 +147,10 @@ def contact_write(
     subscriber: NewSubscriber | None = None,
 ) -> Written:
     """Run the statement; sets contact.pk (and event.pk) when the contact was written.
+
+    `locks`: the lock statement to run first. The transaction's BEGIN, the lock and the write
+    go to PostgreSQL together in one pipeline (one round trip); the server still runs them one
+    after another, so the write's snapshot is taken once the locks are held.
 
     `money`: the accepted contact's (cost, revenue); `counters`: calendar caps to take;
     `event`: the request's IntakeEvent, written with the contact (None: the caller writes it).
@@ -186,10 +192,7 @@ def contact_write(
             len(rolling),
         )
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    assert row is not None
+    row = _execute(locks, sql, params)
     contact_id, event_id, moved = row[:3]
     subscribed = subscriber is not None and new_subscriber_done(subscriber, *row[3:6])
     buckets = _buckets(row[-1])
@@ -212,6 +215,19 @@ def contact_write(
         buckets=buckets,
         subscribed=subscribed,
     )
+
+
+def _execute(locks: IntakeLocks | None, sql: str, params: list[Any]) -> tuple[Any, ...]:
+    connection.ensure_connection()
+    with connection.cursor() as lock, connection.cursor() as cursor:
+        # One pipeline: psycopg queues the transaction's BEGIN in it too.
+        with connection.connection.pipeline():
+            if locks is not None and locks.sql is not None:
+                lock.execute(locks.sql, locks.params)
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    assert row is not None
+    return tuple(row)
 
 
 def _buckets(value: Any) -> dict[int, list[tuple[datetime, Decimal]]]:
