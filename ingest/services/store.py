@@ -79,8 +79,8 @@ def _store(
     next (a fresh snapshot, so it sees whatever the lock waited for) writes the contact unless
     its identity is a duplicate, its ledger rows, every cap's counter (a full cap yields no row:
     CapExceeded rolls it all back), a first-time person with its subscription and outbox rows,
-    and the event (ingest.services.write). Both statements go in one pipeline with the BEGIN
-    (one round trip). A person to merge takes contact_subscribe after it;
+    and the event (ingest.services.write). Both statements go in one pipeline (one round
+    trip). A person to merge takes contact_subscribe after it;
     an idempotent post's event comes last (its stored answer names the contact).
     """
     accepted = contact.status == IntakeStatus.ACCEPTED

@@ -148,9 +148,9 @@ def contact_write(
 ) -> Written:
     """Run the statement; sets contact.pk (and event.pk) when the contact was written.
 
-    `locks`: the lock statement to run first. The transaction's BEGIN, the lock and the write
-    go to PostgreSQL together in one pipeline (one round trip); the server still runs them one
-    after another, so the write's snapshot is taken once the locks are held.
+    `locks`: the lock statement to run first. The lock and the write go to PostgreSQL together
+    in one pipeline (one round trip); the server still runs them one after another, so the
+    write's snapshot is taken once the locks are held.
 
     `money`: the accepted contact's (cost, revenue); `counters`: calendar caps to take;
     `event`: the request's IntakeEvent, written with the contact (None: the caller writes it).
@@ -219,13 +219,17 @@ def contact_write(
 
 def _execute(locks: IntakeLocks | None, sql: str, params: list[Any]) -> tuple[Any, ...]:
     connection.ensure_connection()
-    with connection.cursor() as lock, connection.cursor() as cursor:
-        # One pipeline: psycopg queues the transaction's BEGIN in it too.
-        with connection.connection.pipeline():
-            if locks is not None and locks.sql is not None:
-                lock.execute(locks.sql, locks.params)
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+    # psycopg sends the transaction's BEGIN first (and waits for it); then the lock and the
+    # write leave together and come back together: one round trip for both.
+    with (
+        connection.cursor() as lock,
+        connection.cursor() as cursor,
+        connection.connection.pipeline(),
+    ):
+        if locks is not None and locks.sql is not None:
+            lock.execute(locks.sql, locks.params)
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
     assert row is not None
     return tuple(row)
 
