@@ -11,13 +11,12 @@ from campaigns.models import Campaign
 from contactsource.models import PublishState
 from contactsource.tokens import token_matches
 from ingest import errors
+from ingest.entryread import entry_read
 from ingest.errors import IntakeError
-from ingest.fieldspecs import fields_digest_annotation
-from ingest.hotcache import hot_digests_annotation
 from ingest.parsing import check_field_count, clean_fields, clean_text, is_truthy
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.throttle import auth_refused
-from sources.models import Source, SourceCampaign
+from sources.models import Source
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +54,7 @@ def _authenticate(req: IntakeRequest, outcome: IntakeOutcome) -> None:
     entry = None
     if campaign_id is not None:
         # One query on the happy path: the entry with its source and campaign.
-        entry = (
-            SourceCampaign.objects.select_related("source", "campaign")
-            .annotate(**fields_digest_annotation(), **hot_digests_annotation())
-            .filter(source_id=source_id, campaign_id=campaign_id)
-            .first()
-        )
+        entry = entry_read(source_id=source_id, campaign_id=campaign_id)
     source = entry.source if entry else Source.objects.filter(pk=source_id).first()
     if source is None:
         raise auth_refused(req, errors.UNKNOWN_SOURCE)
