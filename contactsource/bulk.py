@@ -51,7 +51,9 @@ def bulk_insert(model: type[M], objs: Sequence[M]) -> Sequence[M]:
         )
         for obj, (new_id,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = new_id
-        plan = _plan(model, fields)
+        plan = _plans.get(model)
+        if plan is None:
+            plan = _plans[model] = RowPlan(fields)
         rows = [_row(obj, plan) for obj in objs]
         raw: Any = cursor.cursor  # psycopg's own cursor, under Django's wrapper
         sql = f"COPY {table} ({columns}) FROM STDIN"
@@ -116,29 +118,35 @@ _AS_IS: dict[type[models.Field], Callable[[Any], bool]] = {
 }
 
 _Plan = list[tuple[models.Field, bool, Callable[[Any], bool] | None]]
-_plans: dict[type[models.Model], _Plan] = {}
 
 
-def _plan(model: type[models.Model], fields: list[models.Field]) -> _Plan:
-    """Per field: whether `pre_save` does more than read the attribute, and the as-is test."""
-    if model not in _plans:
-        plan: _Plan = []
+class RowPlan:
+    """How to turn instances into database values for a list of fields, as `save()` would
+    (`pre_save(add=True)`, then `get_db_prep_save`), skipping both where they change nothing:
+    COPY rows here, and the intake's one write statement (ingest.services.write)."""
+
+    def __init__(self, fields: Sequence[models.Field]) -> None:
+        self.plan: _Plan = []
         for f in fields:
             if isinstance(f, models.DateField):
                 pre = bool(f.auto_now or f.auto_now_add)
             else:
                 pre = type(f).pre_save is not models.Field.pre_save
-            plan.append((f, pre, _AS_IS.get(type(f))))
-        _plans[model] = plan
-    return _plans[model]
+            self.plan.append((f, pre, _AS_IS.get(type(f))))
+
+    def values(self, obj: models.Model) -> list[Any]:
+        row = []
+        for f, pre, as_is in self.plan:
+            value = f.pre_save(obj, True) if pre else getattr(obj, f.attname)
+            if as_is is None or not (value is None or as_is(value)):
+                value = f.get_db_prep_save(value, connection)
+            row.append(value)
+        return row
 
 
-def _row(obj: models.Model, plan: _Plan) -> list[Any]:
+_plans: dict[type[models.Model], RowPlan] = {}
+
+
+def _row(obj: models.Model, plan: RowPlan) -> list[Any]:
     obj._prepare_related_fields_for_save(operation_name="bulk_insert")  # type: ignore[attr-defined]
-    row = []
-    for f, pre, as_is in plan:
-        value = f.pre_save(obj, True) if pre else getattr(obj, f.attname)
-        if as_is is None or not (value is None or as_is(value)):
-            value = f.get_db_prep_save(value, connection)
-        row.append(value)
-    return row
+    return plan.values(obj)

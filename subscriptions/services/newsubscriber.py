@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
+from contactsource.bulk import RowPlan
 from subscriptions.models import CallbackDelivery, EventType, Person, Subscription
 from subscriptions.payloads import subscription_object
 from subscriptions.services.dispatch import NOTIFY_SQL
@@ -140,8 +141,9 @@ def new_subscriber_selected(shape: tuple[bool, bool, int]) -> list[str]:
     ]
 
 
-def _values(instance: models.Model, fields: list[models.Field[Any, Any]]) -> list[Any]:
-    return [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
+_PERSON_PLAN = RowPlan(_PERSON_FIELDS)
+_SUBSCRIPTION_PLAN = RowPlan(_SUBSCRIPTION_FIELDS)
+_DELIVERY_PLAN = RowPlan(_DELIVERY_FIELDS)
 
 
 def new_subscriber_params(plan: NewSubscriber) -> list[Any]:
@@ -150,10 +152,10 @@ def new_subscriber_params(plan: NewSubscriber) -> list[Any]:
         *([person.mobile_phone] if person.mobile_phone else []),
         *([person.email] if person.email else []),
     ]
-    params += _values(person, _PERSON_FIELDS)
-    params += _values(plan.subscription, _SUBSCRIPTION_FIELDS)
+    params += _PERSON_PLAN.values(person)
+    params += _SUBSCRIPTION_PLAN.values(plan.subscription)
     if plan.delivery is not None:
-        params += _values(plan.delivery, _DELIVERY_FIELDS)
+        params += _DELIVERY_PLAN.values(plan.delivery)
         params += sorted(plan.endpoint_ids)
     return params
 
