@@ -1,5 +1,5 @@
 """Telling a source of each approved return, through its change-notification channel (the
-SourceChange row, its signed webhook and email, retried from the row: sources/services.py)."""
+SourceChange row, its signed webhook and email, retried from the row: sources/services/notices.py)."""
 
 from __future__ import annotations
 
