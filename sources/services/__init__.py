@@ -4,6 +4,7 @@ a source's partner and their delivery (`notices.py`), the email digest of return
 
 from __future__ import annotations
 
+from sources.services.digest import source_returns_digest_record, source_returns_digests_record
 from sources.services.notices import (
     NOTIFY_LEASE,
     NOTIFY_MAX_ATTEMPTS,
@@ -35,6 +36,8 @@ __all__ = [
     "source_create",
     "source_delete",
     "source_notice_contact_returned",
+    "source_returns_digest_record",
+    "source_returns_digests_record",
     "source_rotate_token",
     "source_update",
     "webhook_body",

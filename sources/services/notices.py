@@ -73,11 +73,18 @@ def source_changes_record(
 
 
 def _notice_create(
-    source: Source, event_type: str, lines: list[dict[str, Any]], now: datetime
+    source: Source,
+    event_type: str,
+    lines: list[dict[str, Any]],
+    now: datetime,
+    *,
+    email: str = NotificationStatus.PENDING,
+    webhook: str = NotificationStatus.PENDING,
 ) -> SourceChange:
-    """One notice row, pending for each channel the source has; sent after commit."""
-    email = NotificationStatus.PENDING if source.notification_email else NotificationStatus.SKIPPED
-    hook = NotificationStatus.PENDING if source.notification_url else NotificationStatus.SKIPPED
+    """One notice row, `email` and `webhook` (pending, digest, skipped) for each channel the
+    source has, skipped for the others; what is pending is sent after commit."""
+    email = email if source.notification_email else NotificationStatus.SKIPPED
+    hook = webhook if source.notification_url else NotificationStatus.SKIPPED
     pending = NotificationStatus.PENDING in (email, hook)
     change = SourceChange.notices.create(
         source=source,
@@ -96,7 +103,8 @@ def source_notice_contact_returned(
     *, source_id: int, contact_id: int, campaign_id: int, reason: str, returned_at: datetime
 ) -> SourceChange:
     """Tell a source that a buyer's return of one of its contacts was approved (DESIGN §14):
-    the contact's id, campaign and reason only, never its personal data."""
+    the contact's id, campaign and reason only, never its personal data. The webhook is sent
+    at once; the email waits for the source's next returns digest (services/digest.py)."""
     source = Source.objects.get(pk=source_id)
     line = {
         "kind": NoticeType.CONTACT_RETURNED.value,
@@ -106,7 +114,13 @@ def source_notice_contact_returned(
         "returned_at": returned_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "text": f"Contact {contact_id} of campaign {campaign_id} was returned: {reason}.",
     }
-    return _notice_create(source, NoticeType.CONTACT_RETURNED, [line], timezone.now())
+    return _notice_create(
+        source,
+        NoticeType.CONTACT_RETURNED,
+        [line],
+        timezone.now(),
+        email=NotificationStatus.DIGEST,
+    )
 
 
 def _notify_enqueue(change_id: int) -> None:
@@ -168,25 +182,36 @@ def source_change_notify(*, change_id: int) -> SourceChange | None:
     return change
 
 
-def _email_text(change: SourceChange) -> str:
+def _email(change: SourceChange) -> tuple[str, str]:
+    """The notice's subject and text."""
     source = change.source
-    if change.event_type == NoticeType.CONTACT_RETURNED:
-        return "\n".join(
-            [
-                f"A buyer returned a contact of your source {source.pk} ({source.name}):",
-                "",
-                *(f"- {line['text']}" for line in change.lines),
-            ]
-        )
-    return "\n".join(
-        [
-            f"The API of your source {source.pk} ({source.name}) has changed:",
+    named = f"source {source.pk} ({source.name})"
+    items = [f"- {line['text']}" for line in change.lines]
+    if change.event_type == NoticeType.RETURNS_DIGEST:
+        count = len(change.lines)
+        returned = f"{count} contact{'s' if count != 1 else ''} returned"
+        text = [
+            f"Buyers returned {count} contact{'s' if count != 1 else ''} of your {named} "
+            "since the last digest:",
             "",
-            *(f"- {line['text']}" for line in change.lines),
+            *(f"- {line['returned_at']}: {line['text']}" for line in change.lines),
             "",
-            f"The up-to-date documentation: {documentation_url(source.pk)}",
+            f"Your returned contacts of the last 30 days, with a CSV: "
+            f"{documentation_url(source.pk)}#returns",
         ]
-    )
+        return f"{returned}, {named}", "\n".join(text)
+    if change.event_type == NoticeType.CONTACT_RETURNED:
+        # One email per return: notices recorded before the digest, still being retried.
+        text = [f"A buyer returned a contact of your {named}:", "", *items]
+        return f"Contact returned, {named}", "\n".join(text)
+    text = [
+        f"The API of your {named} has changed:",
+        "",
+        *items,
+        "",
+        f"The up-to-date documentation: {documentation_url(source.pk)}",
+    ]
+    return f"API changes for {named}", "\n".join(text)
 
 
 def _send_email(change: SourceChange, errors: list[str]) -> None:
@@ -194,14 +219,11 @@ def _send_email(change: SourceChange, errors: list[str]) -> None:
     if not source.notification_email:
         change.email_status = NotificationStatus.SKIPPED
         return
+    subject, text = _email(change)
     try:
         send_mail(
-            subject=(
-                f"Contact returned, source {source.pk} ({source.name})"
-                if change.event_type == NoticeType.CONTACT_RETURNED
-                else f"API changes for source {source.pk} ({source.name})"
-            ),
-            message=_email_text(change),
+            subject=subject,
+            message=text,
             from_email=None,
             recipient_list=[source.notification_email],
         )
@@ -222,7 +244,7 @@ def webhook_body(change: SourceChange, *, attempt: int) -> dict[str, Any]:
         "delivery_attempt": str(attempt),
         "source": {"id": source.pk, "name": source.name, "url": documentation_url(source.pk)},
     }
-    if change.event_type == NoticeType.CONTACT_RETURNED:
+    if change.event_type in (NoticeType.CONTACT_RETURNED, NoticeType.RETURNS_DIGEST):
         body["returns"] = [{k: v for k, v in line.items() if k != "kind"} for line in change.lines]
     else:
         body["changes"] = change.lines
