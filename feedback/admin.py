@@ -1,6 +1,8 @@
 """Feedback in the admin: the returns waiting for review (approve/reject, one or many), a
-"return" action on contacts, and the return settings on the campaign page (an inline added
-from here: campaigns may not import feedback)."""
+"return" action on contacts (reports puts the same one on the timeline), and the return
+settings on the campaign page (an inline added from here: campaigns may not import feedback).
+The "Returns and conversions" panel of the source and campaign pages is backoffice's: it holds
+feedback's table and the charts, which are above feedback."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from campaigns.admin import CampaignAdmin
-from contactsource.admin_site import page_extras_add
 from feedback.models import DEFAULT_REASONS, ContactReturn, Conversion, ReturnPolicy
 from feedback.services import FeedbackRefused, return_request, returns_decide
 from ingest.admin import ContactAdmin
@@ -31,9 +32,6 @@ class ReturnPolicyInline(admin.StackedInline):
 
 
 CampaignAdmin.inlines = [*CampaignAdmin.inlines, ReturnPolicyInline]
-# Return and conversion rates on the source and campaign pages (DESIGN §14).
-for _model in ("sources.source", "campaigns.campaign"):
-    page_extras_add(_model, panels="admin/feedback/quality_panel.html")
 
 
 class RejectActionForm(ActionForm):
