@@ -112,15 +112,15 @@ class ReturnActionForm(ActionForm):
     )
 
 
-def _return_contacts(
-    modeladmin: admin.ModelAdmin[Contact], request: HttpRequest, queryset: QuerySet[Contact]
-) -> None:
+def contacts_return(request: HttpRequest, contacts: QuerySet[Contact]) -> None:
+    """Return each contact with the reason chosen beside the actions, by the same rules as the
+    API; each refusal is shown for its contact. The contact list's and the timeline's action."""
     reason = request.POST.get("return_reason", "")
     if not reason:
         messages.error(request, "Choose the return reason beside the action.")
         return
     created = 0
-    for contact in queryset.order_by("pk"):
+    for contact in contacts.order_by("pk"):
         try:
             _ret, new = return_request(contact=contact, reason=reason, user=request.user)
         except FeedbackRefused as exc:
@@ -130,12 +130,18 @@ def _return_contacts(
     messages.success(request, f"{created} contact(s) returned.")
 
 
-def _may_return(request: HttpRequest) -> bool:
+def may_return(request: HttpRequest) -> bool:
     return bool(request.user.has_perm("feedback.add_contactreturn"))
+
+
+def _return_contacts(
+    modeladmin: admin.ModelAdmin[Contact], request: HttpRequest, queryset: QuerySet[Contact]
+) -> None:
+    contacts_return(request, queryset)
 
 
 _return_contacts.short_description = "Return the selected contacts"  # type: ignore[attr-defined]
 _return_contacts.allowed_permissions = ("return",)  # type: ignore[attr-defined]
-ContactAdmin.has_return_permission = lambda self, request: _may_return(request)  # type: ignore[attr-defined]
+ContactAdmin.has_return_permission = lambda self, request: may_return(request)  # type: ignore[attr-defined]
 ContactAdmin.actions = [*(ContactAdmin.actions or []), _return_contacts]  # type: ignore[misc]
 ContactAdmin.action_form = ReturnActionForm
