@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
@@ -41,8 +42,10 @@ class IntakeEventTimelineAdmin(IntakeEventAdmin):
             return self._action_run(request)
         context = dict(extra_context or {})
         if self.get_actions(request):
-            form = self.action_form(auto_id=None)
-            form.fields["action"].choices = self.get_action_choices(request)
+            form = self.action_form(auto_id=False)
+            action = form.fields["action"]
+            assert isinstance(action, forms.ChoiceField)
+            action.choices = self.get_action_choices(request)
             context["action_form"] = form
         return timeline.timeline_view(request, context)
 
