@@ -41,9 +41,11 @@ class CampaignSourceInline(admin.TabularInline):
 # Added from here: campaigns may not import sources (STYLE.md); the back office imports both.
 CampaignAdmin.inlines = [*CampaignAdmin.inlines, CampaignSourceInline]
 
-# The docs, timeline and import links and the stats and caps panels of the source and campaign
-# pages: they show other apps' pages and figures, which sources and campaigns may not reach.
+# The docs, timeline and import links and the stats, caps and returns panels of the source and
+# campaign pages: they show other apps' pages and figures, which sources and campaigns may not
+# reach. The returns panel comes after the stats panel, whose range its charts follow.
 for _model in ("sources.source", "campaigns.campaign"):
     page_extras_add(
         _model, links="admin/cs/object_links.html", panels="admin/cs/object_panels.html"
     )
+    page_extras_add(_model, panels="admin/cs/quality_panel.html")

@@ -10,7 +10,7 @@ from django.http.response import HttpResponseRedirectBase
 from django.urls import URLPattern, path
 
 from finance.admin_views import caps_dashboard_view
-from reports.admin_views.charts import IntakeChartView
+from reports.admin_views.charts import IntakeChartView, QualityChartView
 from reports.admin_views.dashboard import dashboard_view
 
 # Admin pages whose model moved to another app (and so under another URL): old links, bookmarks
@@ -37,6 +37,7 @@ def site_urls(site: AdminSite) -> list[URLPattern]:
     return [
         path("dashboard/", site.admin_view(dashboard_view), name="dashboard"),
         path("charts/intake/", site.admin_view(IntakeChartView.as_view()), name="chart-intake"),
+        path("charts/quality/", site.admin_view(QualityChartView.as_view()), name="chart-quality"),
         path("caps/", site.admin_view(caps_dashboard_view), name="caps"),
         *(
             path(f"{old}{rest}", site.admin_view(_moved_view(old, new)))

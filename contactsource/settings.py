@@ -222,6 +222,14 @@ CELERY_BEAT_SCHEDULE["source-changes-notify-due"] = {
     "task": "sources.tasks.source_changes_notify_due",
     "schedule": 60.0,
 }
+# Returned contacts' emails: one digest per source this often (their webhooks go out at once).
+RETURNS_DIGEST_SECONDS = env.float("RETURNS_DIGEST_SECONDS", default=3600.0)
+if RETURNS_DIGEST_SECONDS <= 0:
+    raise environ.ImproperlyConfigured("RETURNS_DIGEST_SECONDS must be a positive number.")
+CELERY_BEAT_SCHEDULE["source-returns-digest"] = {
+    "task": "sources.tasks.source_returns_digest",
+    "schedule": RETURNS_DIGEST_SECONDS,
+}
 # Cap counter rows no window counts any more (rolling buckets; calendar windows after 400 days).
 CELERY_BEAT_SCHEDULE["cap-counters-prune"] = {
     "task": "finance.tasks.cap_counters_prune",

@@ -1,6 +1,8 @@
 """Feedback in the admin: the returns waiting for review (approve/reject, one or many), a
-"return" action on contacts, and the return settings on the campaign page (an inline added
-from here: campaigns may not import feedback)."""
+"return" action on contacts (reports puts the same one on the timeline), and the return
+settings on the campaign page (an inline added from here: campaigns may not import feedback).
+The "Returns and conversions" panel of the source and campaign pages is backoffice's: it holds
+feedback's table and the charts, which are above feedback."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from campaigns.admin import CampaignAdmin
-from contactsource.admin_site import page_extras_add
 from feedback.models import DEFAULT_REASONS, ContactReturn, Conversion, ReturnPolicy
 from feedback.services import FeedbackRefused, return_request, returns_decide
 from ingest.admin import ContactAdmin
@@ -31,9 +32,6 @@ class ReturnPolicyInline(admin.StackedInline):
 
 
 CampaignAdmin.inlines = [*CampaignAdmin.inlines, ReturnPolicyInline]
-# Return and conversion rates on the source and campaign pages (DESIGN §14).
-for _model in ("sources.source", "campaigns.campaign"):
-    page_extras_add(_model, panels="admin/feedback/quality_panel.html")
 
 
 class RejectActionForm(ActionForm):
@@ -114,15 +112,15 @@ class ReturnActionForm(ActionForm):
     )
 
 
-def _return_contacts(
-    modeladmin: admin.ModelAdmin[Contact], request: HttpRequest, queryset: QuerySet[Contact]
-) -> None:
+def contacts_return(request: HttpRequest, contacts: QuerySet[Contact]) -> None:
+    """Return each contact with the reason chosen beside the actions, by the same rules as the
+    API; each refusal is shown for its contact. The contact list's and the timeline's action."""
     reason = request.POST.get("return_reason", "")
     if not reason:
         messages.error(request, "Choose the return reason beside the action.")
         return
     created = 0
-    for contact in queryset.order_by("pk"):
+    for contact in contacts.order_by("pk"):
         try:
             _ret, new = return_request(contact=contact, reason=reason, user=request.user)
         except FeedbackRefused as exc:
@@ -132,12 +130,18 @@ def _return_contacts(
     messages.success(request, f"{created} contact(s) returned.")
 
 
-def _may_return(request: HttpRequest) -> bool:
+def may_return(request: HttpRequest) -> bool:
     return bool(request.user.has_perm("feedback.add_contactreturn"))
+
+
+def _return_contacts(
+    modeladmin: admin.ModelAdmin[Contact], request: HttpRequest, queryset: QuerySet[Contact]
+) -> None:
+    contacts_return(request, queryset)
 
 
 _return_contacts.short_description = "Return the selected contacts"  # type: ignore[attr-defined]
 _return_contacts.allowed_permissions = ("return",)  # type: ignore[attr-defined]
-ContactAdmin.has_return_permission = lambda self, request: _may_return(request)  # type: ignore[attr-defined]
+ContactAdmin.has_return_permission = lambda self, request: may_return(request)  # type: ignore[attr-defined]
 ContactAdmin.actions = [*(ContactAdmin.actions or []), _return_contacts]  # type: ignore[misc]
 ContactAdmin.action_form = ReturnActionForm

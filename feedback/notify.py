@@ -1,5 +1,6 @@
-"""Telling a source of each approved return, through its change-notification channel (the
-SourceChange row, its signed webhook and email, retried from the row: sources/services.py)."""
+"""Telling a source of each approved return, through its change-notification channel: the
+SourceChange row, its signed webhook at once and its email in the source's next digest, each
+retried from the row (sources/services/notices.py, sources/services/digest.py)."""
 
 from __future__ import annotations
 

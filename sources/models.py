@@ -129,11 +129,14 @@ class NotificationStatus(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Nothing to send"
+    # A returned contact's email goes out in the source's next returns digest (its `digest`).
+    DIGEST = "digest", "In the email digest"
 
 
 class NoticeType(models.TextChoices):
     API_CHANGED = "source_api_changed", "The source's API changed"
     CONTACT_RETURNED = "contact_returned", "A buyer returned one of its contacts"
+    RETURNS_DIGEST = "contact_returns_digest", "An email digest of its returned contacts"
 
 
 class ApiChangeManager(models.Manager["SourceChange"]):
@@ -146,7 +149,8 @@ class ApiChangeManager(models.Manager["SourceChange"]):
 
 class SourceChange(models.Model):
     """One notice to a source's partner: a change set to what it can post (one edit, one row,
-    one notification), or a returned contact (DESIGN §14). Both travel the same channel.
+    one notification), a returned contact (DESIGN §14: its webhook at once, its email in the
+    next digest), or a digest of returned contacts (email only). All travel the same channel.
 
     The row is the truth for the notification: its statuses say what still has to be sent.
     """
@@ -172,6 +176,10 @@ class SourceChange(models.Model):
     # by moving this forward with a conditional UPDATE, so two workers never send it twice.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    # A returned contact's notice: the digest row whose email lists it (null: not yet in one).
+    digest = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="digested"
+    )
 
     notices = models.Manager()
     objects = ApiChangeManager()
@@ -186,6 +194,12 @@ class SourceChange(models.Model):
                 fields=["next_attempt_at"],
                 name="sourcechange_due",
                 condition=models.Q(next_attempt_at__isnull=False),
+            ),
+            # The returns still waiting for their source's email digest (the beat task's scan).
+            models.Index(
+                fields=["source"],
+                name="sourcechange_digest_waiting",
+                condition=models.Q(email_status="digest", digest__isnull=True),
             ),
         ]
 

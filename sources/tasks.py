@@ -20,3 +20,9 @@ def source_changes_notify_due() -> int:
     for change_id in due:
         source_change_notify.delay(change_id)
     return len(due)
+
+
+@shared_task(ignore_result=True)
+def source_returns_digest() -> int:
+    """Beat: gather each source's returned contacts since its last digest into one email."""
+    return len(services.source_returns_digests_record())

@@ -1,7 +1,8 @@
 """Chart data for the admin: django-chartjs line-chart views backed by reports.selectors.
 
 `GET /admin/charts/intake/?by=status|campaign|source|money&source=&campaign=&start=&end=&bucket=`
-answers Chart.js data (`labels`, `datasets`); `static/cs_admin/charts.js` draws it.
+and `GET /admin/charts/quality/?by=rates|reasons&…` (the same range parameters) answer Chart.js
+data (`labels`, `datasets`); `static/cs_admin/charts.js` draws it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from django.utils import timezone
 
 from ingest.models import IntakeStatus
 from reports.selectors import (
+    CONVERSION_RATE,
+    RETURN_RATE,
     Bucket,
     Series,
     StatsRange,
@@ -24,12 +27,15 @@ from reports.selectors import (
     intake_by_group,
     intake_by_status,
     money_by_bucket,
+    quality_rates,
+    returns_by_reason,
 )
 
 DEFAULT_DAYS = 30
 MAX_HOUR_DAYS = 14  # hourly buckets beyond two weeks are unreadable: switch to days
 MAX_DAYS = 400
 CHART_KINDS = ("status", "campaign", "source", "money")
+QUALITY_KINDS = ("rates", "reasons")
 STATUS_COLORS = {
     "Accepted": (46, 160, 67),
     "Scrubbed": (130, 80, 223),
@@ -41,6 +47,8 @@ STATUS_COLORS = {
     "Cost": (207, 34, 46),
     "Revenue": (46, 160, 67),
     "Margin": (9, 105, 218),
+    RETURN_RATE: (207, 34, 46),
+    CONVERSION_RATE: (46, 160, 67),
 }
 PALETTE = [
     (9, 105, 218),
@@ -54,6 +62,7 @@ PALETTE = [
     (110, 20, 30),
 ]
 VIEW_PERMISSION = "ingest.view_intakeevent"
+QUALITY_PERMISSION = "feedback.view_contactreturn"
 
 
 class ChartRangeForm(forms.Form):
@@ -107,35 +116,36 @@ def _label(moment: datetime, bucket: str) -> str:
     return local.strftime("%Y-%m-%d %H:00" if bucket == "hour" else "%Y-%m-%d")
 
 
-class IntakeChartView(BaseLineChartView):
-    """One chart's data; which one is `by` (status, campaign, source or money)."""
+class SeriesChartView(BaseLineChartView):
+    """One chart's data over the range form's range; which chart is `by`, one of `kinds`."""
 
+    permission: str
+    kinds: tuple[str, ...]
+    by: str
     series: Series
     stats_range: StatsRange
+    fill_alpha = 0.15  # the area under a line
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.has_perm(VIEW_PERMISSION):
+        if not request.user.has_perm(self.permission):
             raise PermissionDenied
-        by = request.GET.get("by", "status")
-        if by not in CHART_KINDS:
-            message = f"'by' must be one of {', '.join(CHART_KINDS)}."
+        self.by = request.GET.get("by", self.kinds[0])
+        if self.by not in self.kinds:
+            message = f"'by' must be one of {', '.join(self.kinds)}."
             return JsonResponse({"error": message}, status=400)
-        status = request.GET.get("status", IntakeStatus.ACCEPTED)
-        if status not in IntakeStatus.values:
-            return JsonResponse({"error": "Unknown status."}, status=400)
         self.stats_range = ChartRangeForm(request.GET).stats_range(
             source_id=_optional_id(request.GET.get("source")),
             campaign_id=_optional_id(request.GET.get("campaign")),
         )
-        if by == "status":
-            self.series = intake_by_status(self.stats_range)
-        elif by == "money":
-            self.series = money_by_bucket(self.stats_range)
-        else:
-            group: Literal["campaign", "source"] = "campaign" if by == "campaign" else "source"
-            self.series = intake_by_group(self.stats_range, by=group, status=status)
+        refused = self.series_build(request)
+        if refused is not None:
+            return refused
         response: HttpResponse = super().dispatch(request, *args, **kwargs)
         return response
+
+    def series_build(self, request: HttpRequest) -> HttpResponse | None:
+        """Set `self.series` for `self.by`, or answer why not."""
+        raise NotImplementedError
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         # Only the chart: the parent would also serialise the view object and URL kwargs.
@@ -159,9 +169,45 @@ class IntakeChartView(BaseLineChartView):
                     "label": name,
                     "data": values,
                     "borderColor": f"rgb({red}, {green}, {blue})",
-                    "backgroundColor": f"rgba({red}, {green}, {blue}, 0.15)",
+                    "backgroundColor": f"rgba({red}, {green}, {blue}, {self.fill_alpha})",
                     "pointRadius": 0 if len(values) > 60 else 2,
                     "tension": 0.2,
                 }
             )
         return datasets
+
+
+class IntakeChartView(SeriesChartView):
+    """Intake by status, accepted (or `status=`) by campaign or by source, or money."""
+
+    permission = VIEW_PERMISSION
+    kinds = CHART_KINDS
+
+    def series_build(self, request: HttpRequest) -> HttpResponse | None:
+        status = request.GET.get("status", IntakeStatus.ACCEPTED)
+        if status not in IntakeStatus.values:
+            return JsonResponse({"error": "Unknown status."}, status=400)
+        if self.by == "status":
+            self.series = intake_by_status(self.stats_range)
+        elif self.by == "money":
+            self.series = money_by_bucket(self.stats_range)
+        else:
+            group: Literal["campaign", "source"] = "campaign" if self.by == "campaign" else "source"
+            self.series = intake_by_group(self.stats_range, by=group, status=status)
+        return None
+
+
+class QualityChartView(SeriesChartView):
+    """Source quality per bucket of the contacts' acceptance: return and conversion rates (in
+    percent), or approved returns by reason (drawn as stacked bars)."""
+
+    permission = QUALITY_PERMISSION
+    kinds = QUALITY_KINDS
+
+    def series_build(self, request: HttpRequest) -> HttpResponse | None:
+        if self.by == "rates":
+            self.series = quality_rates(self.stats_range)
+        else:
+            self.series = returns_by_reason(self.stats_range)
+            self.fill_alpha = 0.75  # bars: filled, not a faint area under a line
+        return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,14 +10,49 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from finance.admin_views import VIEW_PERMISSION as CAPS_PERMISSION
 from finance.admin_views import cap_rows
-from reports.admin_views.charts import VIEW_PERMISSION, ChartRangeForm
+from reports.admin_views.charts import QUALITY_PERMISSION, VIEW_PERMISSION, ChartRangeForm
 from reports.selectors import StatsRange, intake_totals, local_midnight
 
 DASHBOARD_CAPS = 5
+
+
+QUALITY_CHARTS = [
+    ("Return and conversion rates", "rates"),
+    ("Returns by reason", "reasons"),
+]
+
+
+def chart_links(
+    stats_range: StatsRange, charts: list[tuple[str, str]], *, endpoint: str = "admin:chart-intake"
+) -> list[dict[str, str]]:
+    """Each chart's title, kind and data URL (`endpoint` with the range's parameters)."""
+    first_day, last_day = range_days(stats_range)
+    params = {
+        "start": first_day.isoformat(),
+        "end": last_day.isoformat(),
+        "bucket": stats_range.bucket,
+    }
+    if stats_range.source_id is not None:
+        params["source"] = str(stats_range.source_id)
+    if stats_range.campaign_id is not None:
+        params["campaign"] = str(stats_range.campaign_id)
+    url = reverse(endpoint)
+    return [
+        {"title": title, "by": by, "url": f"{url}?{urlencode({**params, 'by': by})}"}
+        for title, by in charts
+    ]
+
+
+def range_days(stats_range: StatsRange) -> tuple[date, date]:
+    """The first and last day the range covers (it ends at the midnight after the last)."""
+    first_day = timezone.localtime(stats_range.start).date()
+    last_day = (timezone.localtime(stats_range.end) - timedelta(days=1)).date()
+    return first_day, last_day
 
 
 def chart_context(
@@ -26,34 +61,28 @@ def chart_context(
     *,
     source_id: int | None = None,
     campaign_id: int | None = None,
+    endpoint: str = "admin:chart-intake",
 ) -> dict[str, Any]:
     """What `admin/cs/charts.html` needs: the range form and each chart's data URL."""
     stats_range = ChartRangeForm(request.GET).stats_range(
         source_id=source_id, campaign_id=campaign_id
     )
-    first_day = timezone.localtime(stats_range.start).date()
-    last_day = (timezone.localtime(stats_range.end) - timedelta(days=1)).date()
-    params = {
-        "start": first_day.isoformat(),
-        "end": last_day.isoformat(),
-        "bucket": stats_range.bucket,
-    }
+    first_day, last_day = range_days(stats_range)
     # Bound to the effective values, so the form shows the range the charts really cover.
-    form = ChartRangeForm({**params, "bucket": request.GET.get("bucket", "")})
-    if source_id is not None:
-        params["source"] = str(source_id)
-    if campaign_id is not None:
-        params["campaign"] = str(campaign_id)
+    form = ChartRangeForm(
+        {
+            "start": first_day.isoformat(),
+            "end": last_day.isoformat(),
+            "bucket": request.GET.get("bucket", ""),
+        }
+    )
     return {
         "chart_form": form,
         "chart_range": stats_range,
         "chart_first_day": first_day,
         "chart_last_day": last_day,
         "time_zone": timezone.get_current_timezone_name(),
-        "charts": [
-            {"title": title, "by": by, "query": urlencode({**params, "by": by})}
-            for title, by in charts
-        ],
+        "charts": chart_links(stats_range, charts, endpoint=endpoint),
     }
 
 
@@ -72,6 +101,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     stats_range: StatsRange = context["chart_range"]
     today = StatsRange(start=local_midnight(), end=timezone.now() + timedelta(seconds=1))
     can_see_caps = request.user.has_perm(CAPS_PERMISSION)
+    if request.user.has_perm(QUALITY_PERMISSION):
+        context["quality_charts"] = chart_links(
+            stats_range, QUALITY_CHARTS, endpoint="admin:chart-quality"
+        )
     context.update(
         admin.site.each_context(request),
         cap_rows=cap_rows(worst_first=True)[:DASHBOARD_CAPS] if can_see_caps else None,

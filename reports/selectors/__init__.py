@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from reports.selectors.quality import (
+    CONVERSION_RATE,
+    RETURN_RATE,
+    quality_rates,
+    returns_by_reason,
+)
 from reports.selectors.stats import (
     Agg,
     Bucket,
@@ -29,6 +35,8 @@ from reports.selectors.timeline import (
 )
 
 __all__ = [
+    "CONVERSION_RATE",
+    "RETURN_RATE",
     "Agg",
     "Bucket",
     "Cursor",
@@ -44,6 +52,8 @@ __all__ = [
     "intake_totals",
     "local_midnight",
     "money_by_bucket",
+    "quality_rates",
+    "returns_by_reason",
     "rolled_until",
     "source_today_totals",
     "text_condition",

@@ -1,4 +1,6 @@
-/* Draw every <canvas data-chart-url> with the Chart.js data its URL answers (django-chartjs). */
+/* Draw every <canvas data-chart-url> with the Chart.js data its URL answers (django-chartjs).
+   Kinds: "rates" are percentages (lines that bridge buckets without contacts), "reasons" are
+   stacked bars, "money" amounts; the others counts. */
 (function () {
   "use strict";
 
@@ -10,7 +12,46 @@
     canvas.parentNode.appendChild(note);
   }
 
+  function percent(value) {
+    return value + " %";
+  }
+
+  function options(kind) {
+    var bar = kind === "reasons";
+    var ticks = { precision: 0 };
+    if (kind === "money") {
+      ticks = {};
+    } else if (kind === "rates") {
+      ticks = { callback: percent };
+    }
+    var tooltip = {};
+    if (kind === "rates") {
+      tooltip = {
+        callbacks: {
+          label: function (item) {
+            return item.dataset.label + ": " + percent(item.formattedValue);
+          },
+        },
+      };
+    }
+    return {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      spanGaps: kind === "rates",
+      interaction: { mode: "index", intersect: false },
+      scales: {
+        x: { stacked: bar },
+        y: { beginAtZero: true, stacked: bar, ticks: ticks },
+      },
+      plugins: { legend: { position: "bottom" }, tooltip: tooltip },
+    };
+  }
+
   function draw(canvas) {
+    if (canvas.dataset.chartState) {
+      return; // drawn (or being drawn) already
+    }
     canvas.dataset.chartState = "loading";
     fetch(canvas.dataset.chartUrl, {
       credentials: "same-origin",
@@ -23,18 +64,11 @@
         return response.json();
       })
       .then(function (data) {
-        var money = canvas.dataset.chartKind === "money";
+        var kind = canvas.dataset.chartKind;
         new window.Chart(canvas, {
-          type: "line",
+          type: kind === "reasons" ? "bar" : "line",
           data: data,
-          options: {
-            responsive: true,
-            maintainAspectRatio: false,
-            animation: false,
-            interaction: { mode: "index", intersect: false },
-            scales: { y: { beginAtZero: true, ticks: money ? {} : { precision: 0 } } },
-            plugins: { legend: { position: "bottom" } },
-          },
+          options: options(kind),
         });
         canvas.dataset.chartState = "ready";
       })
@@ -43,5 +77,14 @@
       });
   }
 
-  document.querySelectorAll("canvas[data-chart-url]").forEach(draw);
+  function drawAll() {
+    document.querySelectorAll("canvas[data-chart-url]").forEach(draw);
+  }
+
+  // The script may come before some of the page's charts (a panel further down): wait for all.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", drawAll);
+  } else {
+    drawAll();
+  }
 })();

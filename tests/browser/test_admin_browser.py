@@ -1,14 +1,17 @@
 """The marketer's admin in a real browser, against a live server and a real Celery worker.
 
 Log in, create a campaign and a source, post a contact, find it in the timeline and the chart,
-import a CSV file and watch its progress reach 100 %, then screenshot the source page, the
-dashboard, the source's returns and the import (docs/screenshots/ with `make screenshots`).
+import a CSV file and watch its progress reach 100 %, return contacts (one from the timeline)
+and see the source's return charts, then screenshot the source page, the dashboard, the source's
+returns and the import (docs/screenshots/ with `make screenshots`).
 """
 
 from __future__ import annotations
 
 import io
 import re
+from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,10 +20,11 @@ import httpx
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns.models import Campaign
-from feedback.services import return_request
+from feedback.services import conversion_report, return_request
 from finance.models import Cap
 from imports.models import ContactImport
 from ingest.models import Contact
@@ -32,6 +36,9 @@ ROWS = 200
 BAD_ROWS = {10, 50, 150}
 PASSWORD = "marketer-password"
 CAPPED_POSTS = 25
+# Returns per day back, of the imported contacts spread over the last week, and their reasons.
+RETURNS_BY_DAY = [0, 3, 5, 2, 6, 4, 3]
+RETURN_REASONS = ["wrong_number", "disconnected", "fraud", "duplicate", "not_interested"]
 
 
 def log_in(page: Any, live: str) -> None:
@@ -105,6 +112,41 @@ def chart_total(page: Any, kind: str, label: str) -> float:
     )
 
 
+def week_of_returns(source: Source) -> Counter[str]:
+    """Spread the imported contacts over the last seven days (as if imported day by day), then
+    have buyers return some of each day's and report conversions: what the charts draw."""
+    imported = list(
+        Contact.objects.filter(source=source, email__startswith="lead")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    reasons: Counter[str] = Counter()
+    for days_back, count in enumerate(RETURNS_BY_DAY):
+        day_ids = imported[days_back :: len(RETURNS_BY_DAY)]
+        Contact.objects.filter(pk__in=day_ids).update(
+            created_at=now - timedelta(days=days_back, hours=1)
+        )
+        day = list(Contact.objects.filter(pk__in=day_ids).order_by("pk"))
+        for n, contact in enumerate(day[:count]):
+            reason = RETURN_REASONS[(days_back + n) % len(RETURN_REASONS)]
+            return_request(contact=contact, reason=reason)
+            reasons[reason] += 1
+        for contact in day[count : count + 1 + days_back % 3]:
+            conversion_report(contact=contact, value=Decimal("40"))
+    return reasons
+
+
+def return_from_the_timeline(page: Any, live: str, source: Source, reason: str) -> None:
+    """Tick the newest event of the source in the timeline and return its contact."""
+    page.goto(f"{live}/admin/ingest/intakeevent/?source={source.pk}")
+    page.locator("tr.cs-event").first.locator("input.action-select").check()
+    page.select_option("#timeline-actions select[name=return_reason]", reason)
+    page.select_option("#timeline-actions select[name=action]", "return_contacts")
+    page.click("#timeline-actions button[name=index]")
+    expect(page.locator(".messagelist .success")).to_have_text("1 contact(s) returned.")
+
+
 def write_csv(folder: Path) -> Path:
     lines = ["E-mail,First name,Phone,Notes"]
     for n in range(ROWS):
@@ -173,16 +215,25 @@ def test_a_marketer_works_through_the_admin(
     assert page.inner_text("#source-caps .cs-cap td:nth-child(4)") == f"{CAPPED_POSTS} / 40"
     page.set_viewport_size({"width": 1440, "height": 1240})  # down to the caps table
     page.screenshot(path=str(screenshots / "source.png"))
-    # Buyers return some of today's contacts: the source page shows its return rate and reasons.
+    # Buyers return some of today's contacts and of the past week's, and one is returned from
+    # the timeline: the source page shows its return rate, reasons and their charts.
     today = Contact.objects.filter(source=source, email__startswith="today").order_by("pk")
-    for contact, reason in zip(today, ["wrong_number", "wrong_number", "fraud"], strict=False):
+    reasons = Counter(["wrong_number", "wrong_number", "fraud"])
+    for contact, reason in zip(today, reasons.elements(), strict=False):
         return_request(contact=contact, reason=reason)
+    reasons += week_of_returns(source)
+    return_from_the_timeline(page, live, source, "wrong_number")
+    reasons["wrong_number"] += 1
     page.goto(f"{live}/admin/sources/source/{source.pk}/change/")
     panel = page.locator("#source-returns")
-    assert "wrong_number 2, fraud 1" in panel.inner_text()
+    ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    assert ", ".join(f"{reason} {n}" for reason, n in ranked) in panel.inner_text()
+    assert chart_total(page, "reasons", "wrong_number") == reasons["wrong_number"]
+    assert chart_total(page, "rates", "Return rate (%)") > 0
+    assert chart_total(page, "rates", "Conversion rate (%)") > 0
     panel.scroll_into_view_if_needed()
     panel.screenshot(path=str(screenshots / "source-returns.png"))
     page.goto(f"{live}/admin/dashboard/")
-    for kind in ("status", "campaign", "source", "money"):
+    for kind in ("status", "campaign", "source", "money", "rates", "reasons"):
         page.wait_for_selector(f"canvas[data-chart-kind={kind}][data-chart-state=ready]")
     page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)

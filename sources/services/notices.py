@@ -1,4 +1,6 @@
-"""Writes for sources and their whitelist entries."""
+"""A source's notices and their delivery: API changes (recorded from a diff of what its partner
+can post) and returned contacts, each a SourceChange row sent by email and signed webhook after
+commit, retried from the row."""
 
 from __future__ import annotations
 
@@ -8,109 +10,23 @@ import smtplib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from contactsource.api_changes import api_changes_tracked
 from contactsource.backoff import backoff_delay
-from contactsource.tokens import token_generate, token_hash
 from contactsource.webhooks import signed_post
 from sources.changes import ApiSnapshot, api_diff
 from sources.documentation import documentation_url
-from sources.models import NoticeType, NotificationStatus, Source, SourceCampaign, SourceChange
+from sources.models import NoticeType, NotificationStatus, Source, SourceChange
 from sources.selectors import source_api_snapshots, source_ids_for_campaigns
 
 logger = logging.getLogger(__name__)
 
-
-@transaction.atomic
-def source_create(*, name: str, **fields: Any) -> tuple[Source, str]:
-    """Create a source; returns it and its token, which is never readable again."""
-    token = token_generate()
-    source = Source(name=name, token_hash=token_hash(token), **fields)
-    source.full_clean()
-    source.save()
-    return source, token
-
-
-@transaction.atomic
-def source_rotate_token(*, source: Source, grace_seconds: int | None = None) -> str:
-    """Issue a new token; the old one keeps working for the grace period (0 ends it at once)."""
-    grace = settings.TOKEN_ROTATION_GRACE_SECONDS if grace_seconds is None else grace_seconds
-    now = timezone.now()
-    token = token_generate()
-    source = Source.objects.select_for_update().get(pk=source.pk)
-    source.previous_token_hash = source.token_hash if grace > 0 else ""
-    source.previous_token_valid_until = now + timedelta(seconds=grace) if grace > 0 else None
-    source.token_hash = token_hash(token)
-    source.token_rotated_at = now
-    source.save(
-        update_fields=[
-            "previous_token_hash",
-            "previous_token_valid_until",
-            "token_hash",
-            "token_rotated_at",
-            "updated_at",
-        ]
-    )
-    return token
-
-
-def source_campaign_set(
-    *,
-    source: Source,
-    campaign_id: int,
-    cost: Decimal | None = None,
-    scrub_rate: int | None = None,
-    **fields: Any,
-) -> SourceCampaign:
-    """Whitelist a campaign for a source (or update the existing entry)."""
-    with api_changes_tracked(source_ids=[source.pk]):
-        entry, _created = SourceCampaign.objects.get_or_create(
-            source=source, campaign_id=campaign_id
-        )
-        if cost is not None:
-            entry.cost = cost
-        if scrub_rate is not None:
-            entry.scrub_rate = scrub_rate
-        for name, value in fields.items():
-            setattr(entry, name, value)
-        entry.full_clean()
-        entry.save()
-    return entry
-
-
-@transaction.atomic
-def source_update(*, source: Source, **fields: Any) -> Source:
-    """Change a source's settings (not its token: see source_rotate_token)."""
-    for name, value in fields.items():
-        setattr(source, name, value)
-    source.full_clean()
-    source.save()
-    return source
-
-
-@transaction.atomic
-def source_delete(*, source: Source) -> None:
-    """Delete a source; refused (ProtectedError) while contacts or money rows refer to it."""
-    source.delete()
-
-
-@transaction.atomic
-def source_campaign_delete(*, entry: SourceCampaign) -> None:
-    """Take a campaign off a source's whitelist (the source is told: its API changed)."""
-    with api_changes_tracked(source_ids=[entry.source_id]):
-        entry.delete()
-
-
-# --- API changes and their notifications -------------------------------------------------
 
 NOTIFY_MAX_ATTEMPTS = 16
 # A claimed row is not due again for this long: time for one email and one webhook attempt.
@@ -157,11 +73,18 @@ def source_changes_record(
 
 
 def _notice_create(
-    source: Source, event_type: str, lines: list[dict[str, Any]], now: datetime
+    source: Source,
+    event_type: str,
+    lines: list[dict[str, Any]],
+    now: datetime,
+    *,
+    email: str = NotificationStatus.PENDING,
+    webhook: str = NotificationStatus.PENDING,
 ) -> SourceChange:
-    """One notice row, pending for each channel the source has; sent after commit."""
-    email = NotificationStatus.PENDING if source.notification_email else NotificationStatus.SKIPPED
-    hook = NotificationStatus.PENDING if source.notification_url else NotificationStatus.SKIPPED
+    """One notice row, `email` and `webhook` (pending, digest, skipped) for each channel the
+    source has, skipped for the others; what is pending is sent after commit."""
+    email = email if source.notification_email else NotificationStatus.SKIPPED
+    hook = webhook if source.notification_url else NotificationStatus.SKIPPED
     pending = NotificationStatus.PENDING in (email, hook)
     change = SourceChange.notices.create(
         source=source,
@@ -180,7 +103,8 @@ def source_notice_contact_returned(
     *, source_id: int, contact_id: int, campaign_id: int, reason: str, returned_at: datetime
 ) -> SourceChange:
     """Tell a source that a buyer's return of one of its contacts was approved (DESIGN §14):
-    the contact's id, campaign and reason only, never its personal data."""
+    the contact's id, campaign and reason only, never its personal data. The webhook is sent
+    at once; the email waits for the source's next returns digest (services/digest.py)."""
     source = Source.objects.get(pk=source_id)
     line = {
         "kind": NoticeType.CONTACT_RETURNED.value,
@@ -190,7 +114,13 @@ def source_notice_contact_returned(
         "returned_at": returned_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "text": f"Contact {contact_id} of campaign {campaign_id} was returned: {reason}.",
     }
-    return _notice_create(source, NoticeType.CONTACT_RETURNED, [line], timezone.now())
+    return _notice_create(
+        source,
+        NoticeType.CONTACT_RETURNED,
+        [line],
+        timezone.now(),
+        email=NotificationStatus.DIGEST,
+    )
 
 
 def _notify_enqueue(change_id: int) -> None:
@@ -252,25 +182,36 @@ def source_change_notify(*, change_id: int) -> SourceChange | None:
     return change
 
 
-def _email_text(change: SourceChange) -> str:
+def _email(change: SourceChange) -> tuple[str, str]:
+    """The notice's subject and text."""
     source = change.source
-    if change.event_type == NoticeType.CONTACT_RETURNED:
-        return "\n".join(
-            [
-                f"A buyer returned a contact of your source {source.pk} ({source.name}):",
-                "",
-                *(f"- {line['text']}" for line in change.lines),
-            ]
-        )
-    return "\n".join(
-        [
-            f"The API of your source {source.pk} ({source.name}) has changed:",
+    named = f"source {source.pk} ({source.name})"
+    items = [f"- {line['text']}" for line in change.lines]
+    if change.event_type == NoticeType.RETURNS_DIGEST:
+        count = len(change.lines)
+        returned = f"{count} contact{'s' if count != 1 else ''} returned"
+        text = [
+            f"Buyers returned {count} contact{'s' if count != 1 else ''} of your {named} "
+            "since the last digest:",
             "",
-            *(f"- {line['text']}" for line in change.lines),
+            *(f"- {line['returned_at']}: {line['text']}" for line in change.lines),
             "",
-            f"The up-to-date documentation: {documentation_url(source.pk)}",
+            f"Your returned contacts of the last 30 days, with a CSV: "
+            f"{documentation_url(source.pk)}#returns",
         ]
-    )
+        return f"{returned}, {named}", "\n".join(text)
+    if change.event_type == NoticeType.CONTACT_RETURNED:
+        # One email per return: notices recorded before the digest, still being retried.
+        text = [f"A buyer returned a contact of your {named}:", "", *items]
+        return f"Contact returned, {named}", "\n".join(text)
+    text = [
+        f"The API of your {named} has changed:",
+        "",
+        *items,
+        "",
+        f"The up-to-date documentation: {documentation_url(source.pk)}",
+    ]
+    return f"API changes for {named}", "\n".join(text)
 
 
 def _send_email(change: SourceChange, errors: list[str]) -> None:
@@ -278,14 +219,11 @@ def _send_email(change: SourceChange, errors: list[str]) -> None:
     if not source.notification_email:
         change.email_status = NotificationStatus.SKIPPED
         return
+    subject, text = _email(change)
     try:
         send_mail(
-            subject=(
-                f"Contact returned, source {source.pk} ({source.name})"
-                if change.event_type == NoticeType.CONTACT_RETURNED
-                else f"API changes for source {source.pk} ({source.name})"
-            ),
-            message=_email_text(change),
+            subject=subject,
+            message=text,
             from_email=None,
             recipient_list=[source.notification_email],
         )
@@ -306,7 +244,7 @@ def webhook_body(change: SourceChange, *, attempt: int) -> dict[str, Any]:
         "delivery_attempt": str(attempt),
         "source": {"id": source.pk, "name": source.name, "url": documentation_url(source.pk)},
     }
-    if change.event_type == NoticeType.CONTACT_RETURNED:
+    if change.event_type in (NoticeType.CONTACT_RETURNED, NoticeType.RETURNS_DIGEST):
         body["returns"] = [{k: v for k, v in line.items() if k != "kind"} for line in change.lines]
     else:
         body["changes"] = change.lines
