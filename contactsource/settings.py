@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from contactsource.beat import beat_schedule
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -206,42 +208,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule")
 )
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
-# CSV imports whose task was lost resume where their last chunk committed.
-CELERY_BEAT_SCHEDULE["contact-imports-resume"] = {
-    "task": "ingest.tasks.contact_imports_resume",
-    "schedule": 60.0,
-}
-# The hourly intake stats behind the admin's charts.
-CELERY_BEAT_SCHEDULE["intake-stats-roll-up"] = {
-    "task": "ingest.tasks.intake_stats_roll_up",
-    "schedule": 60.0,
-}
-# Source API-change notifications: retries and any whose task was lost (the row is the truth).
-CELERY_BEAT_SCHEDULE["source-changes-notify-due"] = {
-    "task": "sources.tasks.source_changes_notify_due",
-    "schedule": 60.0,
-}
 # Returned contacts' emails: one digest per source this often (their webhooks go out at once).
 RETURNS_DIGEST_SECONDS = env.float("RETURNS_DIGEST_SECONDS", default=3600.0)
 if RETURNS_DIGEST_SECONDS <= 0:
     raise environ.ImproperlyConfigured("RETURNS_DIGEST_SECONDS must be a positive number.")
-CELERY_BEAT_SCHEDULE["source-returns-digest"] = {
-    "task": "sources.tasks.source_returns_digest",
-    "schedule": RETURNS_DIGEST_SECONDS,
-}
-# Cap counter rows no window counts any more (rolling buckets; calendar windows after 400 days).
-CELERY_BEAT_SCHEDULE["cap-counters-prune"] = {
-    "task": "finance.tasks.cap_counters_prune",
-    "schedule": 3600.0,
-}
-
-# CRM callbacks: retries and deliveries whose task was lost (the outbox row is the truth).
-CELERY_BEAT_SCHEDULE["callbacks-sweep"] = {
-    "task": "subscriptions.tasks.callbacks_sweep",
-    "schedule": CALLBACK_SWEEP_SECONDS,
-    "options": {"expires": CALLBACK_SWEEP_SECONDS},
-}
+CELERY_BEAT_SCHEDULE = beat_schedule(
+    callback_sweep_seconds=CALLBACK_SWEEP_SECONDS, returns_digest_seconds=RETURNS_DIGEST_SECONDS
+)
 
 # --- REST API -----------------------------------------------------------------------------
 
