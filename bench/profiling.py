@@ -57,6 +57,20 @@ def profile_intake(
     cpu = time.process_time() - cpu_started
     first_index += requests
 
+    # Wall time per statement kind (Django's debug log times each execute, waits included).
+    with CaptureQueriesContext(connection) as timed:
+        for i in range(min(requests, 200)):
+            post(first_index + i)
+    first_index += min(requests, 200)
+    per_kind: dict[str, list[float]] = {}
+    for query in timed.captured_queries:
+        kind = " ".join(query["sql"].split())[:48]
+        per_kind.setdefault(kind, []).append(float(query["time"]) * 1000)
+    statement_ms = {
+        kind: {"count": len(times), "mean_ms": round(sum(times) / len(times), 3)}
+        for kind, times in sorted(per_kind.items(), key=lambda kv: -sum(kv[1]))
+    }
+
     profiler = Profiler(interval=0.0005)
     profiler.start()
     for i in range(requests):
@@ -88,5 +102,6 @@ def profile_intake(
         "ms_per_request": round(elapsed / requests * 1000, 3),
         "cpu_ms_per_request": round(cpu / requests * 1000, 3),
         "queries_per_request": len(statements),
+        "statement_ms": statement_ms,
         "profile": str(out_dir / "profile.txt"),
     }

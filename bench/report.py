@@ -81,6 +81,13 @@ def _profile(r: dict[str, Any]) -> list[str]:
         f"({r.get('cpu_ms_per_request', '?')} ms of CPU in the Python process), "
         f"{r['queries_per_request']} queries per accepted contact; statuses {r['statuses']}.",
         "",
+        "| statement (start) | count | mean ms (wall, waits included) |",
+        "|---|---|---|",
+        *(
+            f"| `{kind}` | {v['count']} | {v['mean_ms']} |"
+            for kind, v in r.get("statement_ms", {}).items()
+        ),
+        "",
     ]
 
 
