@@ -1,5 +1,6 @@
 """The intake's first query, compiled once per process: the whitelist entry with its source, its
-campaign and the digests of the campaign's fields, caps and callback endpoints.
+campaign and the digests of the campaign's fields, caps and callback endpoints; a prepared statement
+(contactsource.prepared), so PostgreSQL plans it once per connection.
 
 The ORM builds the SQL once (the same queryset as before, so the same columns, joins and
 digests); every post then runs that text with its two ids and builds the three instances the way
@@ -16,6 +17,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models.query import get_related_populators
 
+from contactsource.prepared import prepared_cursor
 from ingest.fieldspecs import fields_digest_annotation
 from ingest.hotcache import hot_digests_annotation
 from sources.models import SourceCampaign
@@ -84,7 +86,7 @@ def entry_read(*, source_id: int, campaign_id: int) -> SourceCampaign | None:
     c = _get()
     params = list(c.params)
     params[c.source_at], params[c.campaign_at] = source_id, campaign_id
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(c.sql, params)
         row = cursor.fetchone()
     if row is None:

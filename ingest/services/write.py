@@ -19,6 +19,7 @@ import psycopg._queries as _psycopg_queries
 from django.db import connection, models
 
 from contactsource.bulk import RowPlan
+from contactsource.prepared import prepared_cursor
 from finance.capstate import CapState
 from finance.services import (
     COUNTERS_CTE_ROW,
@@ -232,12 +233,12 @@ def contact_write(
 
 
 def _execute(locks: IntakeLocks | None, sql: str, params: list[Any]) -> tuple[Any, ...]:
-    connection.ensure_connection()
     # psycopg sends the transaction's BEGIN first (and waits for it); then the lock and the
-    # write leave together and come back together: one round trip for both.
+    # write leave together and come back together: one round trip for both. Both are prepared
+    # statements (contactsource.prepared): planned once per connection, not once per post.
     with (
-        connection.cursor() as lock,
-        connection.cursor() as cursor,
+        prepared_cursor() as lock,
+        prepared_cursor() as cursor,
         connection.connection.pipeline(),
     ):
         if locks is not None and locks.sql is not None:
