@@ -11,10 +11,13 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
 WEB_PORT ?= 8000
-# The broker URL names its (unused) host: without one kombu warns at every connection.
+# The broker URL names its (unused) host: without one kombu warns at every connection. The
+# development server's warning that it is one is hidden: `make run` is that on purpose (the
+# production stack runs gunicorn). tests/test_make_run_logs.py starts it with this environment.
 RUN_ENV := DEBUG=true SECRET_KEY=dev-only-not-secret \
 	CELERY_BROKER_URL=filesystem://localhost/ CELERY_FILESYSTEM_DIR=$(CURDIR)/var/broker \
-	CALLBACK_ALLOW_PRIVATE=true PUBLIC_BASE_URL=http://127.0.0.1:$(WEB_PORT) WEB_PORT=$(WEB_PORT)
+	CALLBACK_ALLOW_PRIVATE=true PUBLIC_BASE_URL=http://127.0.0.1:$(WEB_PORT) WEB_PORT=$(WEB_PORT) \
+	DJANGO_RUNSERVER_HIDE_WARNING=true
 
 # The database: DATABASE_URL when set, else the server on 127.0.0.1:5432, else an embedded one
 # (.ci/with-database). Redis: CELERY_BROKER_URL, else 127.0.0.1:6379.

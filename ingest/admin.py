@@ -8,10 +8,11 @@ from django.contrib.admin.utils import quote
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
 from finance.models import LedgerEntry
+from ingest.eventlog import MAX_LOGGED_VALUE, cut_lengths
 from ingest.models import Contact, IntakeEvent
 
 
@@ -60,3 +61,25 @@ class IntakeEventAdmin(ReadOnlyAdmin):
     """Its list is the transactions timeline, which the reports app puts in (reports/admin.py)."""
 
     list_select_related = ("source", "campaign")
+    readonly_fields = ("values_cut",)
+
+    class Media:
+        css = {"all": ("cs_admin/admin.css",)}  # the "cut" badge
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        """Every field, with "values cut" just before the fields provided it speaks of."""
+        fields = [f for f in super().get_fields(request, obj) if f != "values_cut"]
+        at = fields.index("fields_provided") if "fields_provided" in fields else len(fields)
+        return [*fields[:at], "values_cut", *fields[at:]]
+
+    @admin.display(description="values cut")
+    def values_cut(self, obj: IntakeEvent) -> str:
+        """Which posted values the log kept only the start of (ingest/eventlog.py)."""
+        cut = cut_lengths(obj.fields_provided)
+        if not cut:
+            return "none"
+        return format_html_join(
+            "; ",
+            '<span class="cs-badge cs-cut">cut</span> {}: {} characters posted, the first {} kept',
+            ((key, f"{length:,}", f"{MAX_LOGGED_VALUE:,}") for key, length in cut.items()),
+        )

@@ -73,6 +73,16 @@ TOO_MANY_FAILURES = IntakeRefusal(
     "for this source. Nothing was checked or stored. Retry after the seconds in Retry-After.",
 )
 
+# Read before the body: Django refuses to read a query string of more parameters than the
+# forms' limit (DATA_UPLOAD_MAX_NUMBER_FIELDS), and the token may be in it.
+TOO_MANY_PARAMETERS = IntakeRefusal(
+    "too_many_parameters",
+    400,
+    _INVALID,
+    "400",
+    "The query string has more than {max_fields} parameters. Send the contact's fields in the "
+    "body.",
+)
 TOO_LARGE = IntakeRefusal(
     "too_large",
     413,
@@ -105,6 +115,13 @@ UNSUPPORTED_TYPE = IntakeRefusal(
 )
 MALFORMED_JSON = IntakeRefusal(
     "malformed_json", 400, _INVALID, "400", "The JSON body could not be parsed: {detail}."
+)
+MALFORMED_MULTIPART = IntakeRefusal(
+    "malformed_multipart",
+    400,
+    _INVALID,
+    "400",
+    "The multipart body could not be parsed. Check its boundary and parts.",
 )
 JSON_NOT_OBJECT = IntakeRefusal(
     "json_not_object",
@@ -225,13 +242,14 @@ WRONG_SHAPE = IntakeRefusal(
     "<field>",
     "{label} was sent as a JSON object or list of objects; send one plain value.",
 )
+# Each missing required field, under its own key. A required field sent with an invalid value
+# gets that field's own message instead (the docs page lists them under each campaign).
 REQUIRED_FIELDS = IntakeRefusal(
     "required_fields",
     422,
     _INVALID,
     "<field>",
-    "A required field is missing or invalid: each one is listed under its own key, with what "
-    "is wrong (such as “Email is required.”).",
+    "{label} is required.",
 )
 NOTHING_USABLE = IntakeRefusal(
     "nothing_usable",
@@ -274,10 +292,12 @@ UNAVAILABLE = IntakeRefusal(
 # In the order the pipeline checks them (the docs page lists them in this order).
 ALL_REFUSALS: tuple[IntakeRefusal, ...] = (
     TOO_MANY_FAILURES,
+    TOO_MANY_PARAMETERS,
     LENGTH_REQUIRED,
     TOO_LARGE,
     UNSUPPORTED_TYPE,
     MALFORMED_JSON,
+    MALFORMED_MULTIPART,
     JSON_NOT_OBJECT,
     TOO_MANY_FIELDS,
     METHOD_NOT_ALLOWED,
@@ -305,6 +325,14 @@ ALL_REFUSALS: tuple[IntakeRefusal, ...] = (
 )
 
 # The batch route's own refusals (a batch is otherwise refused exactly as a single post).
+# The same answer as a single post's, with the batch's own limit.
+BATCH_TOO_LARGE = IntakeRefusal(
+    "batch_too_large",
+    413,
+    _INVALID,
+    "413",
+    TOO_LARGE.message,
+)
 BATCH_NOT_JSON = IntakeRefusal(
     "batch_not_json",
     415,
@@ -337,6 +365,7 @@ ITEM_NOT_OBJECT = IntakeRefusal(
 
 BATCH_REFUSALS: tuple[IntakeRefusal, ...] = (
     BATCH_METHOD_NOT_ALLOWED,
+    BATCH_TOO_LARGE,
     BATCH_NOT_JSON,
     BATCH_SHAPE,
     BATCH_TOO_MANY,

@@ -8,6 +8,7 @@ may carry anyone's personal data and nobody vouches for it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MAX_LOGGED_VALUE = 1_000
@@ -23,6 +24,24 @@ def cut_value(value: Any) -> Any:
     if isinstance(value, list):
         return [cut_value(item) for item in value]
     return value
+
+
+_CUT_MARKER = re.compile(r"…\[cut: ([\d,]+) characters\]\Z")
+
+
+def cut_lengths(provided: Any) -> dict[str, int]:
+    """The logged values that were cut, by key, with their length as posted (read from the
+    marker; a list counts its longest cut item): for the timeline to say so plainly."""
+    if not isinstance(provided, dict):
+        return {}
+    lengths: dict[str, int] = {}
+    for key, value in provided.items():
+        for item in value if isinstance(value, list) else [value]:
+            match = _CUT_MARKER.search(item) if isinstance(item, str) else None
+            if match:
+                length = int(match.group(1).replace(",", ""))
+                lengths[key] = max(length, lengths.get(key, 0))
+    return lengths
 
 
 def provided_for_log(provided: dict[str, Any] | None) -> dict[str, Any] | None:

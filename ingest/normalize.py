@@ -27,6 +27,7 @@ from email_validator import EmailNotValidError, validate_email
 from campaigns.fields import FieldSpec
 from campaigns.types import FieldType
 from contactsource.limits import MAX_LONG_TEXT
+from ingest.errors import REQUIRED_FIELDS
 
 MAX_TEXT = 255
 LONG_TEXT_KEYS = frozenset({"user_agent", "url", "referer"})
@@ -292,7 +293,7 @@ NORMALIZERS: dict[str, Callable[[FieldSpec, Any, NormalizeContext], Any]] = {
     FieldType.IP: _ip,
 }
 
-REQUIRED_MESSAGE = "{label} is required."
+REQUIRED_MESSAGE = REQUIRED_FIELDS.message  # "{label} is required."
 
 
 @dataclass

@@ -16,7 +16,7 @@ from django.http.multipartparser import MultiPartParser, MultiPartParserError
 
 from contactsource.limits import MAX_JSON_DEPTH, MAX_KEY_LENGTH, json_depth
 from ingest import errors
-from ingest.errors import IntakeError
+from ingest.errors import IntakeError, IntakeRefusal
 
 FORM_TYPES = ("application/x-www-form-urlencoded",)
 MULTIPART_TYPES = ("multipart/form-data",)
@@ -91,11 +91,11 @@ def _declared_length(request: HttpRequest) -> int | None:
         return 0
 
 
-def _too_large(limit: int) -> IntakeError:
-    return IntakeError(errors.TOO_LARGE, message=errors.TOO_LARGE.message.format(limit=limit))
+def _too_large(limit: int, refusal: IntakeRefusal) -> IntakeError:
+    return IntakeError(refusal, message=refusal.message.format(limit=limit))
 
 
-def _read_unframed(request: HttpRequest, limit: int) -> bytes:
+def _read_unframed(request: HttpRequest, limit: int, too_large: IntakeRefusal) -> bytes:
     """A body sent without Content-Length (Transfer-Encoding: chunked).
 
     Django reads such a body as empty (its stream is limited to CONTENT_LENGTH, 0 here), so
@@ -115,20 +115,22 @@ def _read_unframed(request: HttpRequest, limit: int) -> bytes:
         parts.append(part)
         size += len(part)
     if size > limit:
-        raise _too_large(limit)
+        raise _too_large(limit, too_large)
     return b"".join(parts)
 
 
-def read_body(request: HttpRequest, limit: int) -> bytes:
+def read_body(
+    request: HttpRequest, limit: int, too_large: IntakeRefusal = errors.TOO_LARGE
+) -> bytes:
     """The raw body, refusing anything over the limit before reading it when possible."""
     declared = _declared_length(request)
     if declared is None:
-        return _read_unframed(request, limit)
+        return _read_unframed(request, limit, too_large)
     if declared > limit:
-        raise _too_large(limit)
+        raise _too_large(limit, too_large)
     body = request.read(limit + 1)
     if len(body) > limit:
-        raise _too_large(limit)
+        raise _too_large(limit, too_large)
     return body
 
 
@@ -148,6 +150,25 @@ def parse_json(body: bytes) -> Any:
     raise IntakeError(
         errors.MALFORMED_JSON, message=errors.MALFORMED_JSON.message.format(detail=detail)
     )
+
+
+def check_query(request: HttpRequest) -> None:
+    """A query string Django can read (it refuses one of more parameters than the forms' limit)."""
+    try:
+        request.GET  # noqa: B018 (read for its check; Django keeps what it read)
+    except TooManyFieldsSent:
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        message = errors.TOO_MANY_PARAMETERS.message.format(max_fields=limit)
+        raise IntakeError(errors.TOO_MANY_PARAMETERS, message=message) from None
+
+
+def _query_token(request: HttpRequest) -> Any:
+    """The query string's `token`, or None when the query string cannot be read (its request
+    is refused when its body is parsed, by `check_query`)."""
+    try:
+        return request.GET.get("token")
+    except TooManyFieldsSent:
+        return None
 
 
 def _too_many_fields() -> IntakeError:
@@ -171,6 +192,7 @@ def check_field_count(data: Mapping[str, Any]) -> None:
 
 def parse_payload(request: HttpRequest, limit: int) -> dict[str, Any]:
     """The body as a flat mapping of field names to values, whatever the content type."""
+    check_query(request)
     body = read_body(request, limit)
     content_type = (request.content_type or "").lower()
     if not body.strip():
@@ -205,10 +227,7 @@ def parse_payload(request: HttpRequest, limit: int) -> dict[str, Any]:
         except (TooManyFieldsSent, TooManyFilesSent):
             raise _too_many_fields() from None
         except (MultiPartParserError, ValueError, UnicodeDecodeError, SuspiciousOperation):
-            raise IntakeError(
-                errors.MALFORMED_JSON,
-                message="The multipart body could not be parsed. Check its boundary and parts.",
-            ) from None
+            raise IntakeError(errors.MALFORMED_MULTIPART) from None
         return _querydict_to_dict(data)
     raise IntakeError(errors.UNSUPPORTED_TYPE)
 
@@ -217,7 +236,7 @@ def find_token(request: HttpRequest, fields: Mapping[str, Any]) -> str:
     """First found wins: field or query `token`, headers token, X-Auth-Token, Bearer, Basic."""
     candidates: list[Any] = [
         fields.get("token"),
-        request.GET.get("token"),
+        _query_token(request),
         request.headers.get("token"),
         request.headers.get("X-Auth-Token"),
     ]
@@ -248,7 +267,8 @@ def is_truthy(value: Any) -> bool:
 
 def parse_batch_payload(request: HttpRequest, limit: int) -> dict[str, Any]:
     """A batch body: a JSON object (its `contacts` list is checked by the batch service)."""
-    body = read_body(request, limit)
+    check_query(request)
+    body = read_body(request, limit, errors.BATCH_TOO_LARGE)
     if not body.strip():
         return {}
     content_type = (request.content_type or "").lower()

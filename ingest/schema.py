@@ -150,12 +150,18 @@ def _batch_responses() -> dict[int, OpenApiResponse]:
     batch_level = [
         r
         for r in (*ALL_REFUSALS, *BATCH_REFUSALS)
-        if r.code not in {"required_fields", "nothing_usable", "duplicate", "limited"}
+        if r.code
+        not in {"required_fields", "wrong_shape", "nothing_usable", "duplicate", "limited"}
         and r
         not in {
             errors.ITEM_NOT_OBJECT,
-            # Per item, or single posts only (a batch ignores Idempotency-Key).
+            # Per item, or single posts only (a batch ignores Idempotency-Key, has its own size
+            # limit and takes JSON only).
             errors.TOO_MANY_FIELDS,
+            errors.TOO_LARGE,
+            errors.UNSUPPORTED_TYPE,
+            errors.MALFORMED_MULTIPART,
+            errors.METHOD_NOT_ALLOWED,
             errors.IDEMPOTENCY_KEY_TOO_LONG,
             errors.IDEMPOTENCY_KEY_REUSED,
         }

@@ -89,11 +89,17 @@ class _Placeholders(dict[str, str]):
         return f"<{key}>"
 
 
+# The limits a message names are public: a partner needs them to stay within them.
+_LIMITS = {
+    "batch_too_large": "INTAKE_MAX_BATCH_BODY_BYTES",
+    "batch_too_many": "INTAKE_MAX_BATCH_ITEMS",
+}
+
+
 def refusal_message(refusal: IntakeRefusal) -> str:
     values = _Placeholders(PLACEHOLDERS)
-    values["limit"] = str(settings.INTAKE_MAX_BODY_BYTES)
-    if refusal.code == "batch_too_many":
-        values["limit"] = str(settings.INTAKE_MAX_BATCH_ITEMS)
+    values["limit"] = str(getattr(settings, _LIMITS.get(refusal.code, "INTAKE_MAX_BODY_BYTES")))
+    values["max_fields"] = str(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)
     return string.Formatter().vformat(refusal.message, (), values)
 
 
@@ -105,8 +111,9 @@ class ErrorRow:
     message: str
 
 
-def error_rows() -> list[ErrorRow]:
-    refusals = [*errors.ALL_REFUSALS, *errors.BATCH_REFUSALS]
+def error_rows(*, batch: bool = False) -> list[ErrorRow]:
+    """The errors table: every refusal of a single post, or (`batch`) the batch route's own."""
+    refusals = errors.BATCH_REFUSALS if batch else errors.ALL_REFUSALS
     return [ErrorRow(r.http_status, r.status, r.key, refusal_message(r)) for r in refusals]
 
 

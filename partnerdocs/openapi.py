@@ -222,9 +222,9 @@ def _batch_response_schema() -> dict[str, Any]:
     }
 
 
-def _responses(ok: str) -> dict[str, Any]:
+def _responses(ok: str, refusals: tuple[errors.IntakeRefusal, ...]) -> dict[str, Any]:
     by_status: dict[int, list[str]] = defaultdict(list)
-    for refusal in errors.ALL_REFUSALS:
+    for refusal in refusals:
         by_status[refusal.http_status].append(refusal_message(refusal))
     responses: dict[str, Any] = {
         "200": {
@@ -274,7 +274,7 @@ def _operation(doc: CampaignDoc, verb: str) -> dict[str, Any]:
                 "multipart/form-data": {"schema": body_ref},
             },
         },
-        "responses": _responses("#/components/schemas/IntakeResponse"),
+        "responses": _responses("#/components/schemas/IntakeResponse", errors.ALL_REFUSALS),
     }
 
 
@@ -304,7 +304,9 @@ def _batch_operation(doc: CampaignDoc) -> dict[str, Any]:
                 }
             },
         },
-        "responses": _responses("#/components/schemas/BatchResponse"),
+        "responses": _responses(
+            "#/components/schemas/BatchResponse", (*errors.ALL_REFUSALS, *errors.BATCH_REFUSALS)
+        ),
     }
 
 

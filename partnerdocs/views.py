@@ -136,6 +136,7 @@ def _context(
         "login_url": reverse("ingest:docs-login", args=[source.pk]),
         "published": source.publish_state(timezone.now()) == PublishState.PUBLISHED,
         "errors": docs_content.error_rows(),
+        "batch_errors": docs_content.error_rows(batch=True),
         "responses": docs_content.response_examples(source, first) if first else [],
         "types": docs_content.type_rows(campaigns),
         "changes": list(source_changes_recent(source=source)),
@@ -145,6 +146,7 @@ def _context(
         else "",
         "batch_limit": settings.INTAKE_MAX_BATCH_ITEMS,
         "body_limit": settings.INTAKE_MAX_BODY_BYTES,
+        "batch_body_limit": settings.INTAKE_MAX_BATCH_BODY_BYTES,
         "grace_hours": settings.TOKEN_ROTATION_GRACE_SECONDS // 3600,
     }
 

@@ -69,3 +69,28 @@ def test_a_batch_item_over_the_limit_is_refused_on_its_own(entry, client):
     assert results[1]["errors"] == {"413": LIMIT_MESSAGE}
     assert results[1]["status"] == "invalid"
     assert Contact.objects.count() == 2
+
+
+@pytest.mark.parametrize("path", ["/contact", "/contacts"])
+def test_a_query_string_over_the_limit_is_refused_in_the_intakes_shape_and_logged(
+    entry, client, path
+):
+    """Django refuses to read such a query string (where a token may be): it answered its own
+    HTML 400 page and logged no event."""
+    query = urlencode({f"p{i}": "1" for i in range(2001)})
+    url = f"/source/{entry.source_id}/campaign/{entry.campaign_id}{path}?{query}"
+
+    answer = client.post(
+        url,
+        json.dumps({"contacts": [{"email": "q@example.com"}]}),
+        content_type="application/json",
+        headers={"token": entry.source.token},
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == {
+        "400": "The query string has more than 2000 parameters. Send the contact's fields in "
+        "the body."
+    }
+    assert Contact.objects.count() == 0
+    assert IntakeEvent.objects.get().http_status == 400

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from contactsource.csvexport import stream_csv
+from ingest.eventlog import MAX_LOGGED_VALUE, cut_lengths
 from ingest.models import IntakeEvent, IntakeStatus
 from reports.selectors import Cursor, TimelineFilter, day_start, timeline_chunks, timeline_page
 from sources.models import Source
@@ -93,12 +94,17 @@ def timeline_view(
     form = TimelineForm(request.GET or None)
     after = Cursor.decode(request.GET.get("after"))
     rows, next_cursor = timeline_page(form.timeline_filter(), after=after, size=PAGE_SIZE)
+    for event in rows:
+        # Values the log kept only the start of: a badge and a plain line say so.
+        cut = sorted(cut_lengths(event.fields_provided).items())
+        event.values_cut = [(key, f"{length:,}") for key, length in cut]  # type: ignore[attr-defined]
     context = {
         **admin.site.each_context(request),
         "title": "Transactions timeline",
         "opts": IntakeEvent._meta,
         "form": form,
         "rows": rows,
+        "logged_value_limit": f"{MAX_LOGGED_VALUE:,}",
         "is_first_page": after is None,
         "next_query": _query(request, after=next_cursor.encode()) if next_cursor else "",
         "first_query": _query(request),
