@@ -12,7 +12,10 @@ Errors are Django's (`wrap_database_errors`), and the statement is logged in Dja
 when it is on, as any other, so statement-count tests stay honest.
 
 Not for a connection pooler in transaction mode (PgBouncer before 1.21 without
-`max_prepared_statements`): prepared statements belong to a server session.
+`max_prepared_statements`): prepared statements belong to a server session. A migration that
+changes the type of a column these statements return makes PostgreSQL refuse the old plan
+("cached plan must not change result type") on connections opened before it: restart the web
+processes after such a migration, as a deploy does.
 """
 
 from __future__ import annotations
@@ -28,7 +31,11 @@ from django.db import connection
 
 @contextmanager
 def prepared_cursor() -> Iterator[PreparedCursor]:
+    # As Django's own cursor(): a reused connection that died (CONN_HEALTH_CHECKS) is replaced
+    # before the first statement of the request, not discovered by it.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
+    connection.validate_thread_sharing()
     cursor = PreparedCursor(psycopg.Cursor(connection.connection))
     try:
         yield cursor

@@ -6,7 +6,7 @@ import logging
 import socket
 
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection
 
 from finance.models import LedgerEntry
 from ingest.models import Contact, IntakeEvent
@@ -88,3 +88,29 @@ def test_it_answers_503_when_the_database_refuses_the_connection(entry, post_con
     assert response["Retry-After"] == "5"
     assert (response.data["status"], response.data["statusCode"]) == ("error", 503)
     assert Contact.objects.count() == 0
+
+
+def test_a_reused_connection_that_died_is_replaced_before_the_intake_uses_it(
+    entry, post_contact, monkeypatch
+):
+    """CONN_HEALTH_CHECKS: the server ended an idle persistent connection (a restart, an idle
+    timeout, a failover); the next post reconnects first and is accepted, not answered 503."""
+    import psycopg
+
+    from tests.integration.processes import database_url
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", None)
+    connection.close()
+    assert post_contact(entry, {"email": "first@example.com"}).status_code == 200
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(database_url(), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    # What Django runs when a request starts (the test client leaves it out): from here the
+    # connection's first use in the request is health-checked.
+    close_old_connections()
+
+    response = post_contact(entry, {"email": "second@example.com"})
+
+    assert response.status_code == 200, response.content
+    assert connection.connection.info.backend_pid != pid
+    assert Contact.objects.filter(email="second@example.com").exists()
