@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
@@ -168,36 +168,24 @@ def quality_by_bucket(
     tz = timezone.get_current_timezone()
     where = _narrowed(source_id, campaign_id)
     buckets: dict[datetime, BucketQuality] = defaultdict(BucketQuality)
-    accepted = (
-        Contact.objects.filter(where, status=ContactStatus.ACCEPTED)
-        .filter(created_at__gte=start, created_at__lt=end)
-        .annotate(b=trunc("created_at", tzinfo=tz))
-        .values("b")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for values in accepted:
+
+    def counted(queryset: QuerySet[Any], field: str, *keys: str) -> QuerySet[Any]:
+        return (
+            queryset.filter(**{f"{field}__gte": start, f"{field}__lt": end})
+            .annotate(b=trunc(field, tzinfo=tz))
+            .values("b", *keys)
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+
+    accepted = Contact.objects.filter(where, status=ContactStatus.ACCEPTED)
+    for values in counted(accepted, "created_at"):
         buckets[values["b"]].accepted = values["n"]
-    returns = (
-        ContactReturn.objects.filter(where, status=ReturnStatus.APPROVED)
-        .filter(contact_created_at__gte=start, contact_created_at__lt=end)
-        .annotate(b=trunc("contact_created_at", tzinfo=tz))
-        .values("b", "reason")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for values in returns:
+    returns = ContactReturn.objects.filter(where, status=ReturnStatus.APPROVED)
+    for values in counted(returns, "contact_created_at", "reason"):
         target = buckets[values["b"]]
         target.returned += values["n"]
         target.reasons[values["reason"]] = values["n"]
-    conversions = (
-        Conversion.objects.filter(where)
-        .filter(contact_created_at__gte=start, contact_created_at__lt=end)
-        .annotate(b=trunc("contact_created_at", tzinfo=tz))
-        .values("b")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for values in conversions:
+    for values in counted(Conversion.objects.filter(where), "contact_created_at"):
         buckets[values["b"]].converted = values["n"]
     return dict(buckets)
