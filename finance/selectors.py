@@ -18,19 +18,20 @@ from finance.forecast import CapForecast, cap_forecast
 from finance.models import Cap, CapCounter, CapScope, LedgerEntry, LedgerKind
 
 
+def cap_applies(cap: Cap, *, source_id: int, utm_source: str) -> bool:
+    """The rule: a contact from this source (with this utm_source) counts against this cap of
+    its campaign. Every path asks it (this module's query, the intake's per-process cache)."""
+    if cap.source_id not in (None, source_id):
+        return False
+    if cap.scope == CapScope.CAMPAIGN:
+        return True
+    return bool(utm_source) and cap.scope == CapScope.UTM_SOURCE and cap.utm_source == utm_source
+
+
 def caps_applicable(*, campaign_id: int, source_id: int, utm_source: str) -> list[Cap]:
     """Active caps this contact counts against, in lock order (by id). One query."""
-    utm = Q(scope=CapScope.CAMPAIGN)
-    if utm_source:
-        utm |= Q(scope=CapScope.UTM_SOURCE, utm_source=utm_source)
-    return list(
-        Cap.objects.filter(
-            Q(source__isnull=True) | Q(source_id=source_id),
-            utm,
-            campaign_id=campaign_id,
-            is_active=True,
-        ).order_by("pk")
-    )
+    caps = Cap.objects.filter(campaign_id=campaign_id, is_active=True).order_by("pk")
+    return [c for c in caps if cap_applies(c, source_id=source_id, utm_source=utm_source)]
 
 
 def counter_rows(states: Iterable[CapState]) -> dict[int, list[tuple[datetime, Decimal]]]:

@@ -13,7 +13,8 @@ from typing import Any
 
 from django.db.models.expressions import RawSQL
 
-from finance.models import Cap, CapScope
+from finance.models import Cap
+from finance.selectors import cap_applies
 from subscriptions.models import EventType
 from subscriptions.selectors import endpoints_for
 
@@ -67,13 +68,9 @@ def caps_cached(*, campaign_id: int, source_id: int, utm_source: str, digest: st
     may cache related objects on them)."""
     caps = []
     for row in _cap_rows(campaign_id, digest):
-        if row["source_id"] not in (None, source_id):
-            continue
-        if row["scope"] != CapScope.CAMPAIGN and not (
-            utm_source and row["scope"] == CapScope.UTM_SOURCE and row["utm_source"] == utm_source
-        ):
-            continue
         cap = Cap(**row)
+        if not cap_applies(cap, source_id=source_id, utm_source=utm_source):
+            continue
         cap._state.adding = False
         cap._state.db = "default"
         caps.append(cap)
