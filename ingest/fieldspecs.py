@@ -9,6 +9,9 @@ CPU time: docs/benchmarks.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
 from django.db.models.expressions import RawSQL
 
 from campaigns.fields import FieldSpec, field_specs_for
@@ -20,8 +23,31 @@ FIELDS_DIGEST_SQL = (
     "FROM campaigns_campaignfield f WHERE f.campaign_id = sources_sourcecampaign.campaign_id"
 )
 
-# campaign id -> (digest, specs). One entry per campaign: bounded by the number of campaigns.
-_cache: dict[int, tuple[str, dict[str, FieldSpec]]] = {}
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class DigestCache(Generic[K, V]):
+    """Values per key (a campaign), kept while the database's digest of their rows is the same.
+
+    `get` loads on a miss and keeps the value under the digest the entry query returned: rows
+    edited between that query and the load are kept under the older digest, so the next post
+    sees another digest and reloads. Never stale for more than one post. One entry per key:
+    bounded by the number of campaigns."""
+
+    def __init__(self) -> None:
+        self._entries: dict[K, tuple[str, V]] = {}
+
+    def get(self, key: K, digest: str, load: Callable[[], V]) -> V:
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] == digest:
+            return hit[1]
+        value = load()
+        self._entries[key] = (digest, value)
+        return value
+
+
+_specs: DigestCache[int, dict[str, FieldSpec]] = DigestCache()
 
 
 def fields_digest_annotation() -> dict[str, RawSQL]:
@@ -33,11 +59,4 @@ def campaign_field_specs(campaign: Campaign, digest: str | None) -> dict[str, Fi
     """The specs for this campaign's fields as they are now. Callers must not mutate them."""
     if digest is None:
         return field_specs_for(campaign.fields.all())
-    hit = _cache.get(campaign.pk)
-    if hit is not None and hit[0] == digest:
-        return hit[1]
-    specs = field_specs_for(campaign.fields.all())
-    # Fields edited between the entry query and this one: stored under the older digest, so the
-    # next post sees a different digest and reloads. Never stale for more than one post.
-    _cache[campaign.pk] = (digest, specs)
-    return specs
+    return _specs.get(campaign.pk, digest, lambda: field_specs_for(campaign.fields.all()))

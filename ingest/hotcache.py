@@ -15,6 +15,7 @@ from django.db.models.expressions import RawSQL
 
 from finance.models import Cap
 from finance.selectors import cap_applies
+from ingest.fieldspecs import DigestCache
 from subscriptions.models import EventType
 from subscriptions.selectors import endpoints_for
 
@@ -34,9 +35,8 @@ ENDPOINTS_DIGEST_SQL = (
 
 _CAP_COLUMNS = tuple(f.attname for f in Cap._meta.concrete_fields)
 
-# campaign id -> (digest, rows). One entry per campaign: bounded by the number of campaigns.
-_caps: dict[int, tuple[str, list[dict[str, Any]]]] = {}
-_endpoints: dict[int, tuple[str, list[int]]] = {}
+_caps: DigestCache[int, list[dict[str, Any]]] = DigestCache()
+_endpoints: DigestCache[int, list[int]] = DigestCache()
 
 
 def hot_digests_annotation() -> dict[str, RawSQL]:
@@ -48,18 +48,15 @@ def hot_digests_annotation() -> dict[str, RawSQL]:
 
 
 def _cap_rows(campaign_id: int, digest: str) -> list[dict[str, Any]]:
-    hit = _caps.get(campaign_id)
-    if hit is not None and hit[0] == digest:
-        return hit[1]
-    rows = list(
-        Cap.objects.filter(campaign_id=campaign_id, is_active=True)
-        .order_by("pk")
-        .values(*_CAP_COLUMNS)
+    return _caps.get(
+        campaign_id,
+        digest,
+        lambda: list(
+            Cap.objects.filter(campaign_id=campaign_id, is_active=True)
+            .order_by("pk")
+            .values(*_CAP_COLUMNS)
+        ),
     )
-    # Edited between the entry query and this one: kept under the older digest, so the next
-    # post sees another digest and reloads. Never stale for more than one post.
-    _caps[campaign_id] = (digest, rows)
-    return rows
 
 
 def caps_cached(*, campaign_id: int, source_id: int, utm_source: str, digest: str) -> list[Cap]:
@@ -79,12 +76,11 @@ def caps_cached(*, campaign_id: int, source_id: int, utm_source: str, digest: st
 
 def endpoints_cached(*, campaign_id: int, digest: str) -> list[int]:
     """The ids of the active endpoints taking subscription_added for this campaign (cached)."""
-    hit = _endpoints.get(campaign_id)
-    if hit is not None and hit[0] == digest:
-        return hit[1]
-    ids = [
-        e.pk
-        for e in endpoints_for(campaign_id=campaign_id, event_type=EventType.SUBSCRIPTION_ADDED)
-    ]
-    _endpoints[campaign_id] = (digest, ids)
-    return ids
+    return _endpoints.get(
+        campaign_id,
+        digest,
+        lambda: [
+            e.pk
+            for e in endpoints_for(campaign_id=campaign_id, event_type=EventType.SUBSCRIPTION_ADDED)
+        ],
+    )
