@@ -18,14 +18,14 @@ def docs_returns_csv(request: HttpRequest, source_id: str) -> HttpResponseBase:
         return HttpResponse("Not found.", status=404, content_type="text/plain")
     access = docs_header_access(request, source)  # wrong tokens count as on the page
     if access.retry_after is not None:
-        response = HttpResponse(
+        refused = HttpResponse(
             "Too many wrong tokens were tried from your address or for this source. "
             "Wait for the seconds in Retry-After, then try again.",
             status=429,
             content_type="text/plain",
         )
-        response["Retry-After"] = str(access.retry_after)
-        return response
+        refused["Retry-After"] = str(access.retry_after)
+        return refused
     if access.viewer is None:
         return HttpResponse(
             "Send this source's token in the token header, or open its docs page.",
