@@ -173,20 +173,18 @@ def check_url(url: str) -> None:
     _resolve(*_host(url))
 
 
-def check_target(url: str) -> str | None:
+def check_target(url: str) -> str:
     """Refuse targets inside our network unless CALLBACK_ALLOW_PRIVATE is set, and link-local
     and metadata targets always (checked again at each call: DNS can change after saving).
 
     Returns the checked address the request must go to, so that a name cannot resolve to a
-    public address for the check and to a private one for the connection (DNS rebinding);
-    None only when private targets are allowed and the name does not resolve here (the HTTP
-    client then resolves it itself: test doubles and local names in development).
+    public address for the check and to a private one for the connection (DNS rebinding).
+    A name that does not resolve now is refused whatever the setting: left to the HTTP client,
+    its own lookup a moment later could answer any address, the metadata service's included.
     """
     host, port = _host(url)
     addresses = _resolve(host, port)
-    if addresses is None:
-        if settings.CALLBACK_ALLOW_PRIVATE:
-            return None
+    if not addresses:
         raise UnsafeTargetError(f"The host {host} does not resolve.")
     if not settings.CALLBACK_ALLOW_PRIVATE and not all(_is_public(a) for a in addresses):
         raise UnsafeTargetError(
@@ -196,19 +194,18 @@ def check_target(url: str) -> str | None:
     return addresses[0]
 
 
-def pinned_request(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, Any]]:
+def pinned_request(url: str, address: str) -> tuple[str, dict[str, str], dict[str, Any]]:
     """The URL to connect to, extra headers and httpx extensions for a checked address: the
     address in the URL, the name in the Host header and in TLS (SNI and the certificate check)."""
-    if address is None:
-        return url, {}, {}
     parts = urlsplit(url)
     host = f"[{address}]" if ":" in address else address
     userinfo = parts.netloc.rpartition("@")[0]
     port = f":{parts.port}" if parts.port else ""
     netloc = f"{userinfo}@{host}{port}" if userinfo else f"{host}{port}"
     name = parts.hostname or ""
+    shown = f"[{name}]" if ":" in name else name  # an IPv6 literal keeps its brackets
     extensions: dict[str, Any] = {"sni_hostname": name} if parts.scheme == "https" else {}
-    return urlunsplit(parts._replace(netloc=netloc)), {"Host": f"{name}{port}"}, extensions
+    return urlunsplit(parts._replace(netloc=netloc)), {"Host": f"{shown}{port}"}, extensions
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,30 @@ def docs_viewer(
     return None
 
 
+@dataclass(frozen=True)
+class HeaderAccess:
+    """What a request that may carry the token in a header (the page, openapi.json) may see."""
+
+    viewer: DocsViewer | None
+    retry_after: int | None = None  # too many wrong tokens: answer 429 with Retry-After
+    wrong_header: bool = False  # a token header was sent, and it opens nothing
+
+
+def docs_header_access(request: HttpRequest, source: Source) -> HeaderAccess:
+    """The one rule for a token sent in a header: an address over its limit is refused before
+    the token is compared; a wrong header token (with no valid docs session beside it) counts
+    like a wrong token in the form, per address and per source (DOCS_FAILURES)."""
+    header = header_token(request)
+    address = request.META.get("REMOTE_ADDR") or ""
+    if header and (retry_after := DOCS_FAILURES.blocked(address)) is not None:
+        return HeaderAccess(None, retry_after=retry_after)
+    viewer = docs_viewer(request, source, allow_header=True)
+    if viewer is None and header:
+        retry_after = DOCS_FAILURES.failed(address, source.pk)
+        return HeaderAccess(None, retry_after=retry_after, wrong_header=True)
+    return HeaderAccess(viewer)
+
+
 def docs_token_accepted(source: Source, token: str) -> bool:
     return bool(token) and source_token_valid(source, token, timezone.now())
 

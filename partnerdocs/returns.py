@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from contactsource.csvexport import stream_csv
 from feedback.selectors import source_returns_recent
-from partnerdocs.access import docs_source_get, docs_viewer, docs_visible
+from partnerdocs.access import docs_header_access, docs_source_get, docs_visible
 
 
 @require_safe
@@ -16,7 +16,17 @@ def docs_returns_csv(request: HttpRequest, source_id: str) -> HttpResponseBase:
     source = docs_source_get(source_id)
     if source is None or not docs_visible(request, source):
         return HttpResponse("Not found.", status=404, content_type="text/plain")
-    if docs_viewer(request, source, allow_header=True) is None:
+    access = docs_header_access(request, source)  # wrong tokens count as on the page
+    if access.retry_after is not None:
+        refused = HttpResponse(
+            "Too many wrong tokens were tried from your address or for this source. "
+            "Wait for the seconds in Retry-After, then try again.",
+            status=429,
+            content_type="text/plain",
+        )
+        refused["Retry-After"] = str(access.retry_after)
+        return refused
+    if access.viewer is None:
         return HttpResponse(
             "Send this source's token in the token header, or open its docs page.",
             status=401,

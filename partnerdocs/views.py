@@ -24,11 +24,10 @@ from partnerdocs.access import (
     cookie_path,
     docs_cookie_delete,
     docs_cookie_set,
+    docs_header_access,
     docs_source_get,
     docs_token_accepted,
-    docs_viewer,
     docs_visible,
-    header_token,
 )
 from partnerdocs.examples import curl_batch
 from partnerdocs.openapi import source_openapi
@@ -36,6 +35,10 @@ from sources.models import Source, SourceCampaign
 from sources.selectors import source_changes_recent, source_documented_entries
 
 NOT_FOUND_JSON = {"detail": "Not found."}
+TOO_MANY_TOKENS = (
+    "Too many wrong tokens were tried from your address or for this source. "
+    "Wait for the seconds in Retry-After, then try again."
+)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -88,18 +91,14 @@ def _page(request: HttpRequest, source_ref: str, campaign_ref: str | None) -> Ht
     source = docs_source_get(source_ref)
     if source is None or not docs_visible(request, source):
         return _not_found(request)
-    header = header_token(request)
-    address = request.META.get("REMOTE_ADDR") or ""
-    if header and (retry_after := DOCS_FAILURES.blocked(address)) is not None:
-        return _too_many_tries(request, source, retry_after, request.path)
     # Scripts send the token in a header (DESIGN §8); browsers get the form and a cookie.
-    viewer = docs_viewer(request, source, allow_header=True)
+    access = docs_header_access(request, source)
+    if access.retry_after is not None:
+        return _too_many_tries(request, source, access.retry_after, request.path)
+    viewer = access.viewer
     if viewer is None:
-        if not header:
+        if not access.wrong_header:
             return _login_page(request, source)
-        # A wrong header token counts like a wrong token in the form.
-        if (retry_after := DOCS_FAILURES.failed(address, source.pk)) is not None:
-            return _too_many_tries(request, source, retry_after, request.path)
         error = "The token sent in the request headers is not valid for this source."
         return _login_page(request, source, status=403, error=error)
     entries = list(source_documented_entries(source=source))
@@ -211,7 +210,12 @@ def docs_openapi(request: HttpRequest, source_id: str) -> HttpResponse:
     source = docs_source_get(source_id)
     if source is None or not docs_visible(request, source):
         return _private(JsonResponse(NOT_FOUND_JSON, status=404))
-    viewer = docs_viewer(request, source, allow_header=True)
+    access = docs_header_access(request, source)  # wrong tokens count as on the page
+    if access.retry_after is not None:
+        response = JsonResponse({"detail": TOO_MANY_TOKENS}, status=429)
+        response["Retry-After"] = str(access.retry_after)
+        return _private(response)
+    viewer = access.viewer
     if viewer is None:
         response = JsonResponse(
             {"detail": "Send this source's token in the token header, or open its docs page."},

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
 from campaigns.models import Campaign
@@ -62,11 +64,33 @@ class CallbackEndpointSerializer(serializers.ModelSerializer[CallbackEndpoint]):
             "updated_at",
         ]
         extra_kwargs = {
-            "secret": {"help_text": "Give it to the CRM: it verifies webhook-signature with it."}
+            "secret": {
+                "help_text": "Give it to the CRM: it verifies webhook-signature with it. "
+                "Present only for holders of `subscriptions.manage_endpoint_secret`; "
+                "other users' answers leave it out."
+            }
         }
 
     def get_has_api_key(self, endpoint: CallbackEndpoint) -> bool:
         return bool(endpoint.api_key_hash)
+
+
+class CallbackEndpointSchema(OpenApiSerializerExtension):
+    """The schema as answers are: `secret` is read-only, yet not always present (the view
+    drops it for users without its permission), so it is never in `required`."""
+
+    target_class = CallbackEndpointSerializer
+
+    def map_serializer(self, auto_schema: AutoSchema, direction: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_serializer(
+            self.target, direction, bypass_extensions=True
+        )
+        required = [name for name in schema.get("required", []) if name != "secret"]
+        if required:
+            schema["required"] = required
+        else:
+            schema.pop("required", None)
+        return schema
 
 
 class EndpointApiKeySerializer(serializers.Serializer[Any]):

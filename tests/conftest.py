@@ -169,9 +169,13 @@ def person_entry(db: None) -> SourceCampaign:
 
 
 @pytest.fixture
-def private_callbacks(settings: Any) -> None:
-    """Callbacks may reach local receivers (and respx mocks) without a public DNS name."""
+def private_callbacks(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Callbacks may reach local receivers; `*.test` names resolve to this machine, so respx
+    stand-ins (`tests.callback_doubles.callback_route`) get the checked, pinned request."""
+    from tests.callback_doubles import dot_test_names_resolve_here
+
     settings.CALLBACK_ALLOW_PRIVATE = True
+    dot_test_names_resolve_here(monkeypatch)
 
 
 @pytest.fixture

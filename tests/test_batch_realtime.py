@@ -11,6 +11,7 @@ from django.test import Client
 
 from ingest.models import Contact
 from tests.api_clients import token_of
+from tests.callback_doubles import callback_route
 from tests.factories import CallbackEndpointFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_callbacks")]
@@ -23,7 +24,7 @@ def test_each_item_gets_the_buyers_own_answer(person_entry):
     person_entry.real_time = True
     person_entry.save()
     CallbackEndpointFactory.create(url=PRIMARY, is_primary=True, campaigns=[person_entry.campaign])
-    route = respx.post(PRIMARY).mock(
+    route = callback_route(PRIMARY).mock(
         side_effect=[httpx.Response(200), httpx.Response(409), httpx.Response(200)]
     )
     contacts = [{"email": f"rt{i}@example.com"} for i in range(3)]
@@ -54,7 +55,7 @@ def test_items_without_an_identity_are_scrubbed_each_on_its_own_as_in_any_batch(
     person_entry.real_time, person_entry.scrub_rate = True, 50
     person_entry.save()
     CallbackEndpointFactory.create(url=PRIMARY, is_primary=True, campaigns=[person_entry.campaign])
-    respx.post(PRIMARY).mock(return_value=httpx.Response(200))
+    callback_route(PRIMARY).mock(return_value=httpx.Response(200))
     contacts = [{"firstname": f"Nobody {i}"} for i in range(40)]
 
     response = Client().post(

@@ -15,6 +15,7 @@ from contactsource.webhooks import PostResult
 from subscriptions.models import CallbackDelivery
 from subscriptions.services import PersonData, contact_subscribe, delivery_send
 from subscriptions.services.delivery import delivery_claim, delivery_record, endpoint_target
+from tests.callback_doubles import callback_route
 from tests.factories import CallbackEndpointFactory, CampaignFactory, SourceFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_callbacks")]
@@ -48,7 +49,7 @@ def send(delivery, at=NOW):
 
 @respx.mock
 def test_it_posts_a_signed_body_and_marks_a_2xx_delivered(delivery):
-    route = respx.post(URL).mock(return_value=httpx.Response(204))
+    route = callback_route(URL).mock(return_value=httpx.Response(204))
 
     assert send(delivery) == "delivered"
 
@@ -68,7 +69,7 @@ def test_it_posts_a_signed_body_and_marks_a_2xx_delivered(delivery):
 
 @respx.mock
 def test_a_5xx_is_retried_later_with_the_same_event_id_and_the_next_attempt_number(delivery):
-    route = respx.post(URL).mock(side_effect=[httpx.Response(500), httpx.Response(200)])
+    route = callback_route(URL).mock(side_effect=[httpx.Response(500), httpx.Response(200)])
 
     assert send(delivery) == "pending"
     wait = (delivery.next_attempt_at - NOW).total_seconds()
@@ -88,7 +89,7 @@ def test_a_5xx_is_retried_later_with_the_same_event_id_and_the_next_attempt_numb
 @respx.mock
 def test_the_backoff_grows_exponentially(delivery, settings):
     settings.CALLBACK_RETRY_BASE_SECONDS = 10
-    respx.post(URL).mock(return_value=httpx.Response(502))
+    callback_route(URL).mock(return_value=httpx.Response(502))
     at = NOW
     waits = []
     for _ in range(4):
@@ -103,7 +104,7 @@ def test_the_backoff_grows_exponentially(delivery, settings):
 @respx.mock
 @pytest.mark.parametrize("code", [400, 401, 403, 404, 422])
 def test_a_4xx_is_permanent(delivery, code):
-    respx.post(URL).mock(return_value=httpx.Response(code))
+    callback_route(URL).mock(return_value=httpx.Response(code))
 
     assert send(delivery) == "dead"
 
@@ -112,7 +113,7 @@ def test_a_4xx_is_permanent(delivery, code):
 
 @respx.mock
 def test_a_410_kills_the_delivery_and_disables_the_endpoint(delivery):
-    respx.post(URL).mock(return_value=httpx.Response(410))
+    callback_route(URL).mock(return_value=httpx.Response(410))
 
     assert send(delivery) == "dead"
 
@@ -126,7 +127,7 @@ def test_a_410_kills_the_delivery_and_disables_the_endpoint(delivery):
 @respx.mock
 @pytest.mark.parametrize("code", [408, 429, 503])
 def test_retry_after_in_seconds_is_honoured(delivery, code):
-    respx.post(URL).mock(return_value=httpx.Response(code, headers={"Retry-After": "120"}))
+    callback_route(URL).mock(return_value=httpx.Response(code, headers={"Retry-After": "120"}))
 
     assert send(delivery) == "pending"
 
@@ -135,7 +136,7 @@ def test_retry_after_in_seconds_is_honoured(delivery, code):
 
 @respx.mock
 def test_retry_after_as_an_http_date_is_honoured(delivery):
-    respx.post(URL).mock(
+    callback_route(URL).mock(
         return_value=httpx.Response(503, headers={"Retry-After": "Sun, 22 Nov 2026 12:10:00 GMT"})
     )
 
@@ -154,11 +155,11 @@ def test_retry_after_as_an_http_date_is_honoured(delivery):
     ],
 )
 def test_timeouts_connection_errors_and_redirects_are_retried(delivery, answer):
-    route = respx.post(URL)
+    route = callback_route(URL)
     route.mock(side_effect=answer) if isinstance(answer, Exception) else route.mock(
         return_value=answer
     )
-    elsewhere = respx.post("http://elsewhere.test/").mock(return_value=httpx.Response(200))
+    elsewhere = callback_route("http://elsewhere.test/").mock(return_value=httpx.Response(200))
 
     assert send(delivery) == "pending"
 
@@ -168,7 +169,7 @@ def test_timeouts_connection_errors_and_redirects_are_retried(delivery, answer):
 
 @respx.mock
 def test_a_failure_after_the_retry_window_is_final(delivery):
-    respx.post(URL).mock(return_value=httpx.Response(500))
+    callback_route(URL).mock(return_value=httpx.Response(500))
 
     assert send(delivery, at=delivery.retry_until - timedelta(seconds=5)) == "dead"
 
@@ -185,7 +186,7 @@ def test_it_refuses_a_private_address_unless_allowed(delivery, settings):
 
 @respx.mock
 def test_a_row_that_is_not_due_or_whose_endpoint_is_off_is_not_sent(delivery):
-    route = respx.post(URL).mock(return_value=httpx.Response(200))
+    route = callback_route(URL).mock(return_value=httpx.Response(200))
 
     assert send(delivery, at=NOW - timedelta(seconds=1)) is None
     delivery.endpoint.is_active = False

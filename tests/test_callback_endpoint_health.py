@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 
 from subscriptions.models import CallbackDelivery
 from subscriptions.services import PersonData, contact_subscribe, delivery_send, endpoint_enable
+from tests.callback_doubles import callback_route
 from tests.factories import CallbackEndpointFactory, CampaignFactory, SourceFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_callbacks")]
@@ -41,7 +42,7 @@ def attempt(delivery, at):
 @respx.mock
 def test_it_disables_an_endpoint_that_failed_every_attempt_for_five_days():
     endpoint = CallbackEndpointFactory.create(url=URL)
-    respx.post(URL).mock(return_value=httpx.Response(500))
+    callback_route(URL).mock(return_value=httpx.Response(500))
 
     for day in range(5):
         attempt(new_delivery(NOW + timedelta(days=day)), NOW + timedelta(days=day))
@@ -61,7 +62,7 @@ def test_it_disables_an_endpoint_that_failed_every_attempt_for_five_days():
 @respx.mock
 def test_a_success_ends_the_failure_streak():
     endpoint = CallbackEndpointFactory.create(url=URL)
-    respx.post(URL).mock(
+    callback_route(URL).mock(
         side_effect=[httpx.Response(500), httpx.Response(200), httpx.Response(500)]
     )
 
@@ -79,7 +80,7 @@ def test_a_success_ends_the_failure_streak():
 def test_the_consecutive_failure_count_can_disable_sooner(settings):
     settings.CALLBACK_DISABLE_AFTER_FAILURES = 3
     endpoint = CallbackEndpointFactory.create(url=URL)
-    respx.post(URL).mock(return_value=httpx.Response(500))
+    callback_route(URL).mock(return_value=httpx.Response(500))
 
     for minute in range(3):
         attempt(new_delivery(NOW), NOW + timedelta(minutes=minute))

@@ -178,3 +178,56 @@ def test_a_flooded_source_refuses_wrong_tokens_but_lets_its_partner_in(source, s
 
     assert codes == [403, 403, 403, 429]
     assert partner.status_code == 303
+
+
+# --- Wrong tokens in a header: openapi.json and returns.csv count as the page does ------------
+
+
+@pytest.mark.parametrize("document", ["openapi.json", "returns.csv"])
+def test_wrong_header_tokens_on_a_document_get_429_with_retry_after(
+    client, source, settings, document
+):
+    settings.AUTH_FAILURE_LIMIT_PER_ADDRESS = 3
+    url = f"/source/{source.pk}/{document}"
+
+    codes = [client.get(url, headers={"token": "wrong"}).status_code for _ in range(3)]
+    refused = client.get(url, headers={"token": "wrong"})
+    right_token = client.get(url, headers={"token": source.token})
+    other_client = Client().get(url, headers={"token": source.token}, REMOTE_ADDR="198.51.100.7")
+
+    assert codes == [401, 401, 401]
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 86400
+    assert "Too many wrong tokens" in refused.content.decode()
+    assert right_token.status_code == 429  # the address is refused before its token is compared
+    assert other_client.status_code == 200
+
+
+def test_the_page_and_openapi_json_share_one_count(client, source, settings):
+    settings.AUTH_FAILURE_LIMIT_PER_ADDRESS = 3
+    page = f"/source/{source.pk}"
+    document = f"/source/{source.pk}/openapi.json"
+
+    codes = [
+        client.get(page, headers={"token": "wrong"}).status_code,
+        sign_in(client, source, "wrong").status_code,
+        client.get(document, headers={"token": "wrong"}).status_code,
+        client.get(document, headers={"token": "wrong"}).status_code,
+        client.get(page, headers={"token": source.token}).status_code,
+    ]
+
+    assert codes == [403, 403, 401, 429, 429]
+
+
+def test_a_flooded_source_refuses_wrong_openapi_tokens_but_serves_its_partner(source, settings):
+    settings.AUTH_FAILURE_LIMIT_PER_SOURCE = 3
+    url = f"/source/{source.pk}/openapi.json"
+
+    codes = [
+        Client().get(url, headers={"token": "wrong"}, REMOTE_ADDR=f"192.0.2.{i}").status_code
+        for i in range(1, 5)
+    ]
+    partner = Client().get(url, headers={"token": source.token}, REMOTE_ADDR="192.0.2.99")
+
+    assert codes == [401, 401, 401, 429]
+    assert partner.status_code == 200

@@ -13,6 +13,7 @@ from ingest.models import Contact, IntakeEvent
 from subscriptions.models import CallbackDelivery, Person, Subscription
 from subscriptions.selectors import primary_endpoint_for
 from subscriptions.services import delivery_send
+from tests.callback_doubles import callback_route
 from tests.factories import CallbackEndpointFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_callbacks")]
@@ -39,7 +40,7 @@ def primary(realtime_entry):
 def test_a_2xx_accepts_the_contact_and_counts_as_its_delivered_first_attempt(
     realtime_entry, primary, post_contact
 ):
-    route = respx.post(PRIMARY).mock(return_value=httpx.Response(200))
+    route = callback_route(PRIMARY).mock(return_value=httpx.Response(200))
     other = CallbackEndpointFactory.create(url=OTHER)
 
     response = post_contact(realtime_entry, {"email": "ada@example.com", "mobile": "7272870426"})
@@ -65,7 +66,7 @@ def test_a_2xx_accepts_the_contact_and_counts_as_its_delivered_first_attempt(
 def test_any_other_answer_rejects_the_contact_with_no_person_and_no_callback(
     realtime_entry, primary, post_contact, code
 ):
-    respx.post(PRIMARY).mock(return_value=httpx.Response(code))
+    callback_route(PRIMARY).mock(return_value=httpx.Response(code))
     CallbackEndpointFactory.create(url=OTHER)
 
     response = post_contact(realtime_entry, {"email": "ada@example.com"})
@@ -85,7 +86,7 @@ def test_any_other_answer_rejects_the_contact_with_no_person_and_no_callback(
 def test_a_timeout_accepts_and_the_worker_continues_from_attempt_two(
     realtime_entry, primary, post_contact
 ):
-    route = respx.post(PRIMARY).mock(
+    route = callback_route(PRIMARY).mock(
         side_effect=[httpx.ReadTimeout("slow buyer"), httpx.Response(200)]
     )
 
@@ -117,7 +118,7 @@ def test_with_no_endpoint_to_ask_the_contact_is_accepted(realtime_entry, post_co
 def test_entries_that_are_not_real_time_and_test_posts_make_no_synchronous_call(
     realtime_entry, primary, post_contact
 ):
-    route = respx.post(PRIMARY).mock(return_value=httpx.Response(500))
+    route = callback_route(PRIMARY).mock(return_value=httpx.Response(500))
 
     test_post = post_contact(realtime_entry, {"email": "ada@example.com"}, **{"X-Test": "1"})
     realtime_entry.real_time = False

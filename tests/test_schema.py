@@ -135,3 +135,13 @@ def test_the_docs_load_their_assets_locally_not_from_a_cdn(client, url):
         assert asset.startswith("/static/"), asset
         assert finders.find(asset.removeprefix("/static/")), asset
     assert "cdn" not in html.lower()
+
+
+def test_an_endpoints_secret_is_not_promised_in_every_answer(schema):
+    # Answers leave `secret` out for users without subscriptions.manage_endpoint_secret.
+    endpoint = schema["components"]["schemas"]["CallbackEndpoint"]
+
+    assert "secret" in endpoint["properties"]
+    assert "secret" not in endpoint.get("required", [])
+    assert "manage_endpoint_secret" in endpoint["properties"]["secret"]["description"]
+    assert "name" in endpoint["required"]  # the other fields are still promised

@@ -179,8 +179,10 @@ def test_a_pinned_request_keeps_the_name_for_host_and_tls(url, address, expected
     assert extensions.get("sni_hostname") == sni
 
 
-def test_nothing_is_pinned_when_private_targets_are_allowed():
-    assert pinned_request("http://crm.example.com/x", None) == ("http://crm.example.com/x", {}, {})
+def test_a_pinned_ipv6_literal_keeps_its_brackets_in_the_host_header():
+    _url, headers, _extensions = pinned_request("http://[::1]:8080/hook", "::1")
+
+    assert headers == {"Host": "[::1]:8080"}
 
 
 # Link-local and cloud metadata targets, in the forms that reach them: refused always.
@@ -254,3 +256,97 @@ def test_a_loopback_receiver_gets_nothing_from_a_metadata_url_or_bad_headers(
     assert bad_header.status_code is None
     assert "X-Key" in bad_header.error
     assert received == []
+
+
+# --- Every delivery connects to an address checked when it is sent, whatever the setting --------
+
+
+def _resolving(monkeypatch: pytest.MonkeyPatch, answers: Iterator[str | None]) -> list[str]:
+    """`crm.rebind.test` answers the next of `answers` at each lookup (None: does not resolve);
+    every other name resolves as usual. Returns the lookups of that name, in order."""
+    real_getaddrinfo = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def resolver(host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        if host != "crm.rebind.test":
+            return list(real_getaddrinfo(host, port, *args, **kwargs))
+        lookups.append(host)
+        address = next(answers)
+        if address is None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    return lookups
+
+
+def _saved_and_delivered(url: str) -> Any:
+    """Save an endpoint through the API, subscribe a person, attempt the callback once."""
+    from subscriptions.models import CallbackDelivery
+    from subscriptions.services import PersonData, contact_subscribe, delivery_send
+    from tests.api_clients import make_campaign, make_source, superuser_client
+
+    saved = superuser_client().post(
+        "/api/v1/callback-endpoints/", {"name": "CRM", "url": url}, format="json"
+    )
+    assert saved.status_code == 201, saved.data
+    contact_subscribe(
+        contact_id=1,
+        campaign_id=make_campaign().pk,
+        source_id=make_source().pk,
+        person=PersonData(email="ada@example.com"),
+        at=datetime.now(UTC),
+    )
+    delivery = CallbackDelivery.objects.get()
+    delivery_send(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    return delivery
+
+
+@pytest.mark.django_db
+@override_settings(CALLBACK_ALLOW_PRIVATE=False)
+def test_a_name_that_resolves_to_a_private_address_when_sent_is_never_contacted(
+    loopback: tuple[int, list[bytes], list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port, received, _hosts = loopback
+    _resolving(monkeypatch, iter(["127.0.0.1"] * 10))
+
+    delivery = _saved_and_delivered(f"http://crm.rebind.test:{port}/hook")
+
+    assert received == []
+    assert delivery.status == "pending"  # retried later, checked again then
+    assert "resolves to a private or loopback address" in delivery.last_error
+
+
+@pytest.mark.django_db
+@override_settings(CALLBACK_ALLOW_PRIVATE=True)
+def test_with_private_allowed_a_name_unknown_when_saved_is_called_at_its_checked_address(
+    loopback: tuple[int, list[bytes], list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port, received, hosts = loopback
+    # Saving: not resolvable yet. Sending: one lookup, checked, and the connection goes there.
+    lookups = _resolving(monkeypatch, iter([None, "127.0.0.1", "10.255.255.1"]))
+
+    delivery = _saved_and_delivered(f"http://crm.rebind.test:{port}/hook")
+
+    assert delivery.status == "delivered", delivery.last_error
+    assert len(received) == 1
+    assert hosts == [f"crm.rebind.test:{port}"]
+    assert lookups == ["crm.rebind.test", "crm.rebind.test"]  # saving, sending; never again
+
+
+@pytest.mark.django_db
+@override_settings(CALLBACK_ALLOW_PRIVATE=True)
+def test_with_private_allowed_a_name_that_does_not_resolve_when_sent_is_refused(
+    loopback: tuple[int, list[bytes], list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not left to the HTTP client to resolve: its own lookup a moment after the check could
+    answer anything. The loopback receiver stands in for that unchecked address."""
+    port, received, _hosts = loopback
+    _resolving(monkeypatch, iter([None, None, *["127.0.0.1"] * 10]))
+
+    delivery = _saved_and_delivered(f"http://crm.rebind.test:{port}/hook")
+
+    assert received == []
+    assert delivery.status == "pending"
+    assert "does not resolve" in delivery.last_error
