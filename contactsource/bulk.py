@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
@@ -111,7 +111,8 @@ def _copy(
 
 
 def _is_str(value: Any) -> bool:
-    return type(value) is str
+    # Any str: a TextChoices member too (CharField.to_python returns a str as it is).
+    return isinstance(value, str)
 
 
 def _is_int(value: Any) -> bool:
@@ -174,10 +175,11 @@ class RowPlan:
 
     def values(self, obj: models.Model) -> list[Any]:
         row = []
+        db = _db()
         for f, pre, as_is in self.plan:
             value = f.pre_save(obj, True) if pre else getattr(obj, f.attname)
             if as_is is None or not (value is None or as_is(value)):
-                value = f.get_db_prep_save(value, connection)
+                value = f.get_db_prep_save(value, db)
             row.append(value)
         return row
 
@@ -190,10 +192,22 @@ def _row(obj: models.Model, plan: RowPlan) -> list[Any]:
     return plan.values(obj)
 
 
-def _prepared(field: models.Field, as_is: Callable[[Any], bool] | None, value: Any) -> Any:
+def _db() -> Any:
+    """The connection itself: `django.db.connection` is a proxy that looks it up again on
+    every attribute (`connection.ops` inside each field's `get_db_prep_save`)."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _prepared(field: models.Field, as_is: Callable[[Any], bool] | None, value: Any, db: Any) -> Any:
     if as_is is None or not (value is None or as_is(value)):
-        value = field.get_db_prep_save(value, connection)
+        value = field.get_db_prep_save(value, db)
     return value
+
+
+# Fields whose prepared value depends on the value alone (an immutable one): prepared once per
+# distinct value in a COPY (a batch's events share the client's IP).
+_SAME_FOR_SAME = frozenset({models.GenericIPAddressField})
+_MISSING = object()
 
 
 def _sets_on_save(field: models.Field) -> bool:
@@ -234,7 +248,7 @@ class CopyPlan:
             elif f.has_default() and callable(f.default):
                 self.per_row.append((f, as_is, f.default))
             else:
-                fixed.append((attname, _prepared(f, as_is, f.get_default())))
+                fixed.append((attname, _prepared(f, as_is, f.get_default(), _db())))
         self.fixed = tuple(value for _name, value in fixed)
         columns_of = {attname: str(f.column) for attname, f in fields.items()}
         pk = model._meta.pk
@@ -247,16 +261,27 @@ class CopyPlan:
         ]
 
     def rows(self, ids: Sequence[int], rows: Sequence[Sequence[Any]]) -> Iterator[list[Any]]:
-        given, fixed, per_row = self.given, self.fixed, self.per_row
+        db = _db()
+        memos: list[dict[Any, Any] | None] = [
+            {} if type(f) in _SAME_FOR_SAME else None for f, _as_is in self.given
+        ]
+        given = [(f, as_is, memo) for (f, as_is), memo in zip(self.given, memos, strict=True)]
+        fixed, per_row = self.fixed, self.per_row
         for new_id, values in zip(ids, rows, strict=True):
             row = [new_id]
-            for (f, as_is), value in zip(given, values, strict=True):
+            for (f, as_is, memo), value in zip(given, values, strict=True):
                 if as_is is None or not (value is None or as_is(value)):
-                    value = f.get_db_prep_save(value, connection)
+                    if memo is None:
+                        value = f.get_db_prep_save(value, db)
+                    else:
+                        prepared = memo.get(value, _MISSING)
+                        if prepared is _MISSING:
+                            prepared = memo[value] = f.get_db_prep_save(value, db)
+                        value = prepared
                 row.append(value)
             row.extend(fixed)
             for f, as_is, make in per_row:
-                row.append(_prepared(f, as_is, make()))
+                row.append(_prepared(f, as_is, make(), db))
             yield row
 
 
