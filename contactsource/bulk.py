@@ -61,13 +61,13 @@ def bulk_insert_rows(
     """Insert `rows` (each a tuple of values for `columns`, by attname) as new `model` rows and
     return their ids in order: what `bulk_insert([model(**dict(zip(columns, row))) …])` would
     write, without building the instances (see `CopyPlan` for the other columns)."""
+    plan = copy_plan(model, columns)  # checks the columns, whichever way the rows go
     if not rows:
         return []
     if len(rows) < COPY_MIN_ROWS:
         objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
         model._default_manager.bulk_create(objs)
         return [obj.pk for obj in objs]
-    plan = copy_plan(model, columns)
     with connection.cursor() as cursor:
         ids = _next_ids(cursor, model, len(rows))
         _copy(cursor, model, plan.copy_columns, plan.rows(ids, rows))
@@ -204,7 +204,7 @@ def _prepared(field: models.Field, as_is: Callable[[Any], bool] | None, value: A
     return value
 
 
-# Fields whose prepared value depends on the value alone (an immutable one): prepared once per
+# Fields whose prepared value depends on the value alone: a str value is prepared once per
 # distinct value in a COPY (a batch's events share the client's IP).
 _SAME_FOR_SAME = frozenset({models.GenericIPAddressField})
 _MISSING = object()
@@ -271,7 +271,7 @@ class CopyPlan:
             row = [new_id]
             for (f, as_is, memo), value in zip(given, values, strict=True):
                 if as_is is None or not (value is None or as_is(value)):
-                    if memo is None:
+                    if memo is None or type(value) is not str:
                         value = f.get_db_prep_save(value, db)
                     else:
                         prepared = memo.get(value, _MISSING)
