@@ -4,6 +4,7 @@ ledger, person, subscription and callback delivery, every column but ids and tim
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
 
@@ -71,7 +72,7 @@ def post(entry: Any, body: Any, route: str) -> Any:
     return response.json()
 
 
-def columns(row: dict[str, Any]) -> dict[str, Any]:
+def columns(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in IDS_AND_TIMES}
 
 
