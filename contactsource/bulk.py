@@ -9,19 +9,25 @@ so every object has its `pk` afterwards, as with `bulk_create`.
 Same contract as `bulk_create(objs)` for plain rows: `pre_save(add=True)` runs (auto_now_add),
 values are prepared by each field (`get_db_prep_save`), objects end up saved. Not for models with
 database defaults or multi-table inheritance. Fewer than `COPY_MIN_ROWS` rows take `bulk_create`.
+
+`bulk_insert_rows` writes the same rows from plain tuples, with no model instance per row:
+building an instance and reading it back cost 16-60 µs a row (a ledger entry to a contact),
+more than all the rest of a batch's row handling. Which columns exist, their defaults and how
+their values are prepared come from the model's `_meta` once per process (`CopyPlan`).
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.fields import AutoFieldMixin
+from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
 
@@ -33,47 +39,80 @@ def bulk_insert(model: type[M], objs: Sequence[M]) -> Sequence[M]:
     """Insert `objs` (unsaved instances of `model`) and set their primary keys."""
     if len(objs) < COPY_MIN_ROWS:
         return model._default_manager.bulk_create(objs)
-    opts = model._meta
-    pk = opts.pk
-    assert pk is not None and isinstance(pk, AutoFieldMixin), model
-    fields = list(opts.concrete_fields)
-    table = connection.ops.quote_name(opts.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    fields = list(model._meta.concrete_fields)
+    plan = _plans.get(model)
+    if plan is None:
+        plan = _plans[model] = RowPlan(fields)
     with connection.cursor() as cursor:
-        # The sequence is looked up once, not once per row (OFFSET 0 keeps the planner from
-        # pulling the lookup into the row loop): pg_get_serial_sequence reads the catalog, and a
-        # thousand calls cost more than the rows (3x the whole batch's time on a new database,
-        # whose catalog had no statistics yet).
-        cursor.execute(
-            "SELECT nextval(seq.id) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS id"
-            " OFFSET 0) AS seq, generate_series(1, %s)",
-            [opts.db_table, pk.column, len(objs)],
-        )
-        for obj, (new_id,) in zip(objs, cursor.fetchall(), strict=True):
+        ids = _next_ids(cursor, model, len(objs))
+        for obj, new_id in zip(objs, ids, strict=True):
             obj.pk = new_id
-        plan = _plans.get(model)
-        if plan is None:
-            plan = _plans[model] = RowPlan(fields)
         rows = [_row(obj, plan) for obj in objs]
-        raw: Any = cursor.cursor  # psycopg's own cursor, under Django's wrapper
-        sql = f"COPY {table} ({columns}) FROM STDIN"
-        started = time.monotonic()
-        # Django's wrapper maps psycopg's errors (a unique violation is an IntegrityError).
-        with connection.wrap_database_errors, raw.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-        if connection.queries_logged:
-            # Django's debug cursor does not see COPY: log it, so query counts stay honest.
-            took = f"{time.monotonic() - started:.3f}"
-            connection.queries_log.append({"sql": f"{sql} -- {len(rows)} rows", "time": took})
+        _copy(cursor, model, [str(f.column) for f in fields], rows)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
 
 
+def bulk_insert_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[int]:
+    """Insert `rows` (each a tuple of values for `columns`, by attname) as new `model` rows and
+    return their ids in order: what `bulk_insert([model(**dict(zip(columns, row))) …])` would
+    write, without building the instances (see `CopyPlan` for the other columns)."""
+    plan = copy_plan(model, columns)  # checks the columns, whichever way the rows go
+    if not rows:
+        return []
+    if len(rows) < COPY_MIN_ROWS:
+        objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+        model._default_manager.bulk_create(objs)
+        return [obj.pk for obj in objs]
+    with connection.cursor() as cursor:
+        ids = _next_ids(cursor, model, len(rows))
+        _copy(cursor, model, plan.copy_columns, plan.rows(ids, rows))
+    return ids
+
+
+def _next_ids(cursor: Any, model: type[models.Model], count: int) -> list[int]:
+    opts = model._meta
+    pk = opts.pk
+    assert pk is not None and isinstance(pk, AutoFieldMixin), model
+    # The sequence is looked up once, not once per row (OFFSET 0 keeps the planner from
+    # pulling the lookup into the row loop): pg_get_serial_sequence reads the catalog, and a
+    # thousand calls cost more than the rows (3x the whole batch's time on a new database,
+    # whose catalog had no statistics yet).
+    cursor.execute(
+        "SELECT nextval(seq.id) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS id"
+        " OFFSET 0) AS seq, generate_series(1, %s)",
+        [opts.db_table, pk.column, count],
+    )
+    return [new_id for (new_id,) in cursor.fetchall()]
+
+
+def _copy(
+    cursor: Any, model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    sql = f"COPY {table} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    raw: Any = cursor.cursor  # psycopg's own cursor, under Django's wrapper
+    started = time.monotonic()
+    count = 0
+    # Django's wrapper maps psycopg's errors (a unique violation is an IntegrityError).
+    with connection.wrap_database_errors, raw.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    if connection.queries_logged:
+        # Django's debug cursor does not see COPY: log it, so query counts stay honest.
+        took = f"{time.monotonic() - started:.3f}"
+        connection.queries_log.append({"sql": f"{sql} -- {count} rows", "time": took})
+
+
 def _is_str(value: Any) -> bool:
-    return type(value) is str
+    # Any str: a TextChoices member too (CharField.to_python returns a str as it is).
+    return isinstance(value, str)
 
 
 def _is_int(value: Any) -> bool:
@@ -136,10 +175,11 @@ class RowPlan:
 
     def values(self, obj: models.Model) -> list[Any]:
         row = []
+        db = _db()
         for f, pre, as_is in self.plan:
             value = f.pre_save(obj, True) if pre else getattr(obj, f.attname)
             if as_is is None or not (value is None or as_is(value)):
-                value = f.get_db_prep_save(value, connection)
+                value = f.get_db_prep_save(value, db)
             row.append(value)
         return row
 
@@ -150,3 +190,107 @@ _plans: dict[type[models.Model], RowPlan] = {}
 def _row(obj: models.Model, plan: RowPlan) -> list[Any]:
     obj._prepare_related_fields_for_save(operation_name="bulk_insert")  # type: ignore[attr-defined]
     return plan.values(obj)
+
+
+def _db() -> Any:
+    """The connection itself: `django.db.connection` is a proxy that looks it up again on
+    every attribute (`connection.ops` inside each field's `get_db_prep_save`)."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _prepared(field: models.Field, as_is: Callable[[Any], bool] | None, value: Any, db: Any) -> Any:
+    if as_is is None or not (value is None or as_is(value)):
+        value = field.get_db_prep_save(value, db)
+    return value
+
+
+# Fields whose prepared value depends on the value alone: a str value is prepared once per
+# distinct value in a COPY (a batch's events share the client's IP).
+_SAME_FOR_SAME = frozenset({models.GenericIPAddressField})
+_MISSING = object()
+
+
+def _sets_on_save(field: models.Field) -> bool:
+    """`pre_save(add=True)` gives something other than the attribute (auto_now and the like)."""
+    if isinstance(field, models.DateField):
+        return bool(field.auto_now or field.auto_now_add)
+    return type(field).pre_save is not models.Field.pre_save
+
+
+class CopyPlan:
+    """COPY rows of `model` from tuples of values for `columns` (attnames, not the pk), as a new
+    instance `model(**dict(zip(columns, row)))` would be written: every other column takes what
+    `__init__` and `pre_save(add=True)` would give it, the field's default (called again for
+    each row when it is callable, as uuid4 or dict) or, for auto_now(_add), the time the row
+    is built; every value is prepared as `RowPlan` prepares it."""
+
+    def __init__(self, model: type[models.Model], columns: Sequence[str]) -> None:
+        fields = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
+        unknown = [c for c in columns if c not in fields]
+        if unknown or len(set(columns)) != len(columns):
+            raise TypeError(f"{model.__name__}: unknown or repeated columns in {list(columns)}")
+        self.given = [(fields[c], _AS_IS.get(type(fields[c]))) for c in columns]
+        for f, _as_is in self.given:
+            if _sets_on_save(f):
+                raise TypeError(f"{model.__name__}.{f.name} is set on save: leave it out")
+        fixed: list[tuple[str, Any]] = []
+        self.per_row: list[tuple[models.Field, Callable[[Any], bool] | None, Callable[[], Any]]]
+        self.per_row = []
+        for attname, f in fields.items():
+            if attname in columns:
+                continue
+            as_is = _AS_IS.get(type(f))
+            if type(f) is models.DateTimeField and (f.auto_now or f.auto_now_add):
+                # What DateTimeField.pre_save sets on an instance being added.
+                self.per_row.append((f, as_is, timezone.now))
+            elif _sets_on_save(f) or (f.has_db_default() and not f.has_default()):
+                raise NotImplementedError(f"{model.__name__}.{f.name}: give it a value")
+            elif f.has_default() and callable(f.default):
+                self.per_row.append((f, as_is, f.default))
+            else:
+                fixed.append((attname, _prepared(f, as_is, f.get_default(), _db())))
+        self.fixed = tuple(value for _name, value in fixed)
+        columns_of = {attname: str(f.column) for attname, f in fields.items()}
+        pk = model._meta.pk
+        assert pk is not None
+        self.copy_columns = [
+            str(pk.column),
+            *(columns_of[c] for c in columns),
+            *(columns_of[name] for name, _value in fixed),
+            *(str(f.column) for f, _as_is, _make in self.per_row),
+        ]
+
+    def rows(self, ids: Sequence[int], rows: Sequence[Sequence[Any]]) -> Iterator[list[Any]]:
+        db = _db()
+        memos: list[dict[Any, Any] | None] = [
+            {} if type(f) in _SAME_FOR_SAME else None for f, _as_is in self.given
+        ]
+        given = [(f, as_is, memo) for (f, as_is), memo in zip(self.given, memos, strict=True)]
+        fixed, per_row = self.fixed, self.per_row
+        for new_id, values in zip(ids, rows, strict=True):
+            row = [new_id]
+            for (f, as_is, memo), value in zip(given, values, strict=True):
+                if as_is is None or not (value is None or as_is(value)):
+                    if memo is None or type(value) is not str:
+                        value = f.get_db_prep_save(value, db)
+                    else:
+                        prepared = memo.get(value, _MISSING)
+                        if prepared is _MISSING:
+                            prepared = memo[value] = f.get_db_prep_save(value, db)
+                        value = prepared
+                row.append(value)
+            row.extend(fixed)
+            for f, as_is, make in per_row:
+                row.append(_prepared(f, as_is, make(), db))
+            yield row
+
+
+_copy_plans: dict[tuple[type[models.Model], tuple[str, ...]], CopyPlan] = {}
+
+
+def copy_plan(model: type[models.Model], columns: Sequence[str]) -> CopyPlan:
+    key = (model, tuple(columns))
+    plan = _copy_plans.get(key)
+    if plan is None:
+        plan = _copy_plans[key] = CopyPlan(model, columns)
+    return plan

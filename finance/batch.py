@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from contactsource.bulk import bulk_insert
+from contactsource.bulk import bulk_insert_rows
 from finance.capstate import CapState, cap_amount, cap_state_build, state_fill
 from finance.models import Cap, LedgerEntry, LedgerKind
 from finance.selectors import counter_rows
@@ -107,6 +107,18 @@ class BatchCaps:
             assert len(written) == len(taken), "cap counters changed under the batch's lock"
 
 
+_LEDGER_COLUMNS = (
+    "kind",
+    "amount",
+    "contact_id",
+    "source_id",
+    "campaign_id",
+    "utm_source",
+    "created_at",
+    "memo",
+)
+
+
 def ledger_record_intakes(
     rows: list[tuple[int, int, int, str, Decimal, Decimal]], *, at: datetime, memo: str = ""
 ) -> None:
@@ -115,15 +127,7 @@ def ledger_record_intakes(
     IMPORTED_MEMO for a file import's rows, which caps do not count."""
     entries = []
     for contact_id, source_id, campaign_id, utm_source, cost, revenue in rows:
-        common = {
-            "contact_id": contact_id,
-            "source_id": source_id,
-            "campaign_id": campaign_id,
-            "utm_source": utm_source[:255],
-            "created_at": at,
-            "memo": memo,
-        }
-        entries.append(LedgerEntry(kind=LedgerKind.COST, amount=cost, **common))
-        entries.append(LedgerEntry(kind=LedgerKind.REVENUE, amount=revenue, **common))
-    if entries:
-        bulk_insert(LedgerEntry, entries)
+        common = (contact_id, source_id, campaign_id, utm_source[:255], at, memo)
+        entries.append((LedgerKind.COST, cost, *common))
+        entries.append((LedgerKind.REVENUE, revenue, *common))
+    bulk_insert_rows(LedgerEntry, _LEDGER_COLUMNS, entries)

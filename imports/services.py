@@ -185,7 +185,7 @@ def _write(chunk: _Chunk) -> int:
         imported += 1
         if item.soft:
             _problem(chunk, number, ImportRowOutcome.WARNED, dict(item.soft))
-    by_row = {i.req.batch_index: i.outcome.contact_id for i in chunk.items if i.contact}
+    by_row = {i.req.batch_index: i.outcome.contact_id for i in chunk.items}
     for problem in chunk.problems:
         problem.contact_id = by_row.get(problem.row_number)
     ContactImportProblem.objects.bulk_create(chunk.problems)

@@ -25,7 +25,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from campaigns.fields import FieldSpec
-from contactsource.bulk import bulk_insert
+from contactsource.bulk import bulk_insert_rows
 from finance.batch import BatchCaps, ledger_record_intakes
 from finance.models import Cap
 from finance.selectors import caps_applicable
@@ -43,16 +43,17 @@ from ingest.models import Contact, IntakeEvent, IntakeStatus
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.services.checks import _prepare
 from ingest.services.decide import (
+    CONTACT_COLUMNS,
     _contact_build,
     _read_fields,
+    contact_split,
     identity_hash,
     identity_of,
-    person_of_contact,
     refuse,
     scrub_and_price,
     scrub_seed,
 )
-from ingest.services.events import event_build
+from ingest.services.events import event_values
 from subscriptions.services.batch import PersonsBatch
 from subscriptions.services.subscribing import PersonData
 
@@ -70,7 +71,7 @@ class Item:
     id_hash: str = ""
     price: Decimal = Decimal("0")
     caps: list[Cap] = field(default_factory=list)
-    contact: Contact | None = None
+    person: PersonData | None = None  # whom a kept item subscribes
     refusal: IntakeError | None = None
 
     @property
@@ -176,36 +177,61 @@ def _decide(item: Item, bc: BatchCaps, seen: dict[str, datetime], window: timede
         seen[item.id_hash] = item.req.received_at
 
 
+# A contact row as _contact_build makes it, written without the instance: the columns the
+# intake sets, then the posted standard fields (a field not posted takes its default).
+_CONTACT_SET = ("source_id", "campaign_id", "status", "identity_hash", "custom", "created_at")
+_CONTACT_POSTED = tuple(
+    (f.attname, f.get_default())
+    for f in Contact._meta.concrete_fields
+    if f.name in CONTACT_COLUMNS and f.attname not in _CONTACT_SET and f.name not in _CONTACT_SET
+)
+_CONTACT_ROW = (*_CONTACT_SET, *(name for name, _default in _CONTACT_POSTED))
+_UTM_SOURCE = _CONTACT_ROW.index("utm_source")
+# Posted values named like a column the intake sets (a campaign field called "status") make
+# _contact_build fail; the batch calls it then, to fail the same way.
+_SET_NAMES = frozenset(f.name for f in Contact._meta.concrete_fields) - {
+    name for name, _default in _CONTACT_POSTED
+}
+
+
+def _contact_row(item: Item) -> tuple[Any, ...]:
+    outcome = item.outcome
+    assert outcome.source is not None and outcome.campaign is not None
+    assert item.values is not None
+    columns, custom = contact_split(item.values)
+    if not _SET_NAMES.isdisjoint(columns):
+        _contact_build(outcome, item.values, item.id_hash, item.req)
+    return (
+        outcome.source.pk,
+        outcome.campaign.pk,
+        outcome.status,
+        item.id_hash,
+        custom,
+        item.req.received_at,
+        *[columns.get(name, default) for name, default in _CONTACT_POSTED],
+    )
+
+
 def _store(
     batch: IntakeOutcome, items: list[Item], bc: BatchCaps, persons: PersonsBatch, *, memo: str
 ) -> None:
     assert batch.source is not None and batch.campaign is not None
     kept = [i for i in items if i.live and not i.outcome.test]
-    for item in kept:
-        assert item.values is not None
-        item.contact = _contact_build(item.outcome, item.values, item.id_hash, item.req)
-    bulk_insert(Contact, [i.contact for i in kept if i.contact is not None])
+    rows = [_contact_row(i) for i in kept]
+    ids = bulk_insert_rows(Contact, _CONTACT_ROW, rows)
     at = items[0].req.received_at
     money = []
     subscribing: list[tuple[int, PersonData]] = []
-    for item in kept:
-        contact = item.contact
-        assert contact is not None
-        item.outcome.contact_id = contact.pk
-        if contact.status == IntakeStatus.ACCEPTED:
-            outcome = item.outcome
+    for item, contact_id, row in zip(kept, ids, rows, strict=True):
+        outcome = item.outcome
+        outcome.contact_id = contact_id
+        if outcome.status == IntakeStatus.ACCEPTED:
             assert outcome.cost is not None and outcome.revenue is not None
             money.append(
-                (
-                    contact.pk,
-                    contact.source_id,
-                    contact.campaign_id,
-                    contact.utm_source,
-                    outcome.cost,
-                    outcome.revenue,
-                )
+                (contact_id, row[0], row[1], row[_UTM_SOURCE], outcome.cost, outcome.revenue)
             )
-        subscribing.append((contact.pk, person_of_contact(contact)))
+        assert item.person is not None
+        subscribing.append((contact_id, item.person))
     ledger_record_intakes(money, at=at, memo=memo)
     if subscribing:
         persons.subscribe(
@@ -227,11 +253,12 @@ def intake_batch_items(
         if capped:
             _caps_by_utm(batch, live)
         seen, window = _duplicates_seen(batch, live)
-        people = [
-            PersonData.from_contact_values(i.values or {}) for i in live if not i.outcome.test
-        ]
+        people = [i for i in live if not i.outcome.test]
+        for item in people:
+            # The stored contact's person (person_of_contact): its columns are these values.
+            item.person = PersonData.from_contact_values(item.values or {})
         # Lock order as a single post: duplicates, then persons, then caps.
-        persons = PersonsBatch(people)
+        persons = PersonsBatch([i.person for i in people if i.person is not None])
         union = {cap.pk: cap for i in live for cap in i.caps}
         bc = BatchCaps(
             list(union.values()), at=live[0].req.received_at, timezone=batch.campaign.timezone
@@ -242,9 +269,12 @@ def intake_batch_items(
         # leave them out as the caps never counted them.
         _store(batch, items, bc, persons, memo="" if capped else IMPORTED_MEMO)
     logged = items if log_refused else [i for i in items if i.live]
-    events = bulk_insert(IntakeEvent, [event_build(i.req, i.outcome) for i in logged])
-    for item, event in zip(logged, events, strict=True):
-        item.outcome.event_id = event.pk
+    events = [event_values(i.req, i.outcome) for i in logged]
+    if events:
+        columns = tuple(events[0])  # every row has the same keys, in the same order
+        ids = bulk_insert_rows(IntakeEvent, columns, [tuple(e.values()) for e in events])
+        for item, event_id in zip(logged, ids, strict=True):
+            item.outcome.event_id = event_id
 
 
 def items_store(*, batch: IntakeOutcome, items: list[Item]) -> list[IntakeOutcome]:

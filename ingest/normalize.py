@@ -28,6 +28,7 @@ from campaigns.fields import FieldSpec
 from campaigns.types import FieldType
 from contactsource.limits import MAX_LONG_TEXT
 from ingest.errors import REQUIRED_FIELDS
+from ingest.phones import phone_is_valid
 
 MAX_TEXT = 255
 LONG_TEXT_KEYS = frozenset({"user_agent", "url", "referer"})
@@ -93,17 +94,20 @@ def _email(spec: FieldSpec, value: str, ctx: NormalizeContext) -> str:
         raise FieldValueError(f"{spec.label} is not a valid email address: {exc}") from None
 
 
-def _tel(spec: FieldSpec, value: str, ctx: NormalizeContext) -> str:
-    hint = (
+def _tel_hint(spec: FieldSpec, ctx: NormalizeContext) -> str:
+    return (
         f"{spec.label} is not a valid phone number for region {ctx.phone_region}. "
         "Send E.164 (+17272870426) or a national number of that region."
     )
+
+
+def _tel(spec: FieldSpec, value: str, ctx: NormalizeContext) -> str:
     try:
         number = phonenumbers.parse(value, ctx.phone_region)
     except phonenumbers.NumberParseException:
-        raise FieldValueError(hint) from None
-    if not phonenumbers.is_valid_number(number):
-        raise FieldValueError(hint)
+        raise FieldValueError(_tel_hint(spec, ctx)) from None
+    if not phone_is_valid(number):
+        raise FieldValueError(_tel_hint(spec, ctx))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -1,4 +1,5 @@
-"""contactsource.bulk: COPY writes the same rows bulk_create would, and sets their ids."""
+"""contactsource.bulk: COPY writes the same rows bulk_create would, and sets their ids; rows
+given as plain tuples come out as instances of the model would."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
-from contactsource.bulk import COPY_MIN_ROWS, bulk_insert
+from contactsource.bulk import COPY_MIN_ROWS, bulk_insert, bulk_insert_rows
 from ingest.models import Contact, IntakeEvent
-from subscriptions.models import Person
-from tests.factories import SourceCampaignFactory
+from subscriptions.models import CallbackDelivery, DeliveryStatus, EventType, Person, Subscription
+from tests.factories import CallbackEndpointFactory, SourceCampaignFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +111,82 @@ def test_a_few_rows_take_the_plain_insert():
     bulk_insert(Contact, contacts)
 
     assert Contact.objects.get().pk == contacts[0].pk
+
+
+def people_rows(count: int) -> list[tuple[str, str | None]]:
+    return [(f"r{i}@example.com", f"+1727555{i:04d}" if i % 2 else None) for i in range(count)]
+
+
+def stored_people() -> list[dict]:
+    rows = Person.objects.order_by("email").values()
+    skip = {"id", "public_id", "created_at", "updated_at"}
+    return [{k: v for k, v in row.items() if k not in skip} for row in rows]
+
+
+@pytest.mark.parametrize("count", [3, COPY_MIN_ROWS + 5], ids=["insert", "copy"])
+def test_rows_without_instances_take_the_defaults_instances_would(count):
+    columns = ("email", "mobile_phone")
+    before = timezone.now()
+    ids = bulk_insert_rows(Person, columns, people_rows(count))
+    after = timezone.now()
+    stored = list(Person.objects.order_by("id"))
+    by_rows = stored_people()
+    Person.objects.all().delete()
+    bulk_insert(Person, [Person(email=e, mobile_phone=m) for e, m in people_rows(count)])
+
+    assert [p.pk for p in stored] == ids
+    assert len({p.public_id for p in stored}) == count  # a uuid4 per row, as per instance
+    assert all(before <= p.created_at <= p.updated_at <= after for p in stored)
+    assert by_rows == stored_people()
+    assert by_rows[0]["custom_fields"] == {} and by_rows[0]["external_id"] is None
+
+
+def test_a_delivery_row_gets_the_models_status_and_attempts():
+    entry = SourceCampaignFactory.create()
+    endpoint = CallbackEndpointFactory.create()
+    person = Person.objects.create(email="d@example.com")
+    subscription = Subscription.objects.create(
+        person=person, campaign=entry.campaign, opt_in_date=timezone.now()
+    )
+    at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    rows = [
+        (
+            endpoint.pk,
+            subscription.pk,
+            uuid.uuid4(),
+            EventType.SUBSCRIPTION_ADDED,
+            at,
+            {"n": i},
+            at,
+            at,
+        )
+        for i in range(COPY_MIN_ROWS)
+    ]
+    columns = (
+        "endpoint_id",
+        "subscription_id",
+        "event_id",
+        "event_type",
+        "event_date",
+        "payload",
+        "next_attempt_at",
+        "retry_until",
+    )
+
+    ids = bulk_insert_rows(CallbackDelivery, columns, rows)
+
+    stored = list(CallbackDelivery.objects.filter(pk__in=ids).order_by("id"))
+    assert [d.pk for d in stored] == ids
+    assert [d.payload for d in stored] == [{"n": i} for i in range(COPY_MIN_ROWS)]
+    assert {(d.status, d.attempts, d.last_error, d.enqueued_at) for d in stored} == {
+        (DeliveryStatus.PENDING, 0, "", None)
+    }
+    assert all(d.created_at and d.event_type == "subscription_added" for d in stored)
+
+
+def test_rows_name_real_columns_and_leave_the_clock_to_the_model():
+    with pytest.raises(TypeError, match="unknown"):
+        bulk_insert_rows(Person, ("email", "nickname"), [("a@b.co", "A")] * COPY_MIN_ROWS)
+    with pytest.raises(TypeError, match="set on save"):
+        bulk_insert_rows(Person, ("email", "updated_at"), [("a@b.co", None)] * COPY_MIN_ROWS)
+    assert not Person.objects.exists()

@@ -71,12 +71,18 @@ def identity_hash(identity: str) -> str:
     return hashlib.sha256(identity.encode("utf-8")).hexdigest() if identity else ""
 
 
+def contact_split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A contact's values: (Contact's own columns, the rest for `custom`)."""
+    columns = {k: v for k, v in values.items() if k in CONTACT_COLUMNS}
+    custom = {k: v for k, v in values.items() if k not in CONTACT_COLUMNS}
+    return columns, custom
+
+
 def _contact_build(
     outcome: IntakeOutcome, values: dict[str, Any], id_hash: str, req: IntakeRequest
 ) -> Contact:
     assert outcome.source is not None and outcome.campaign is not None
-    columns = {k: v for k, v in values.items() if k in CONTACT_COLUMNS}
-    custom = {k: v for k, v in values.items() if k not in CONTACT_COLUMNS}
+    columns, custom = contact_split(values)
     return Contact(
         source=outcome.source,
         campaign=outcome.campaign,

@@ -10,13 +10,16 @@ batch may merge into at once (call it before taking caps: the single post's lock
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
-from contactsource.bulk import bulk_insert
+from contactsource.bulk import bulk_insert_rows
 from subscriptions.models import CallbackDelivery, EventType, Person, Subscription
-from subscriptions.payloads import subscription_payload
+from subscriptions.payloads import subscription_object, subscription_payload
 from subscriptions.selectors import endpoints_for, person_pick
 from subscriptions.services.dispatch import deliveries_announce
 from subscriptions.services.outbox import retry_window_end
@@ -84,7 +87,7 @@ class PersonsBatch:
         campaign_id: int,
         source_id: int,
         at: datetime,
-    ) -> list[Subscription]:
+    ) -> None:
         """Merge, subscribe and write one subscription_added per contact (in the caller's
         transaction), as `contact_subscribe` does for each of them in turn."""
         created: list[Person] = []
@@ -117,20 +120,21 @@ class PersonsBatch:
                 )
             )
         }
-        subscriptions, new_rows, reopened = [], [], []
+        # Each contact's subscription: one that exists, or the place of a new row (written
+        # below without instances; a later contact of the same person shares it).
+        subscriptions: list[Subscription | int] = []
+        new_rows: list[tuple[int, int, int, int, datetime]] = []
+        new_of: dict[int, int] = {}
+        reopened = []
         for cid, _data, person, _new in picked:
             subscription = existing.get(person.pk)
             if subscription is None:
-                subscription = Subscription(
-                    person=person,
-                    campaign_id=campaign_id,
-                    acquisition_source_id=source_id,
-                    contact_id=cid,
-                    opt_in_date=at,
-                )
-                existing[person.pk] = subscription
-                new_rows.append(subscription)
-            elif not subscription.is_active:
+                if person.pk not in new_of:
+                    new_of[person.pk] = len(new_rows)
+                    new_rows.append((person.pk, campaign_id, source_id, cid, at))
+                subscriptions.append(new_of[person.pk])
+                continue
+            if not subscription.is_active:
                 subscription.opt_in_date = at
                 subscription.opt_out_date = None
                 subscription.opt_out_reason = ""
@@ -138,7 +142,7 @@ class PersonsBatch:
                 subscription.contact_id = cid
                 reopened.append(subscription)
             subscriptions.append(subscription)
-        bulk_insert(Subscription, new_rows)
+        new_ids = bulk_insert_rows(Subscription, _SUBSCRIPTION_COLUMNS, new_rows)
         if reopened:
             Subscription.objects.bulk_update(
                 reopened,
@@ -151,8 +155,13 @@ class PersonsBatch:
                     "updated_at",
                 ],
             )
-        self._outbox(picked, subscriptions, campaign_id=campaign_id, at=at)
-        return subscriptions
+        written = [
+            _Subscribed(pk=new_ids[s], campaign_id=campaign_id, source_id=source_id, opt_in=at)
+            if isinstance(s, int)
+            else s
+            for s in subscriptions
+        ]
+        self._outbox(picked, written, campaign_id=campaign_id, at=at)
 
     @staticmethod
     def _insert(created: list[Person]) -> None:
@@ -161,12 +170,17 @@ class PersonsBatch:
         # The candidates are locked, but a concurrent intake may have just created a person
         # with one of these mobile phones: then the whole batch fails (500, nothing stored) rather
         # than merging wrongly; the client retries it and the retry merges.
-        bulk_insert(Person, created)
+        rows = [tuple(getattr(p, name) for name in _PERSON_COLUMNS) for p in created]
+        ids = bulk_insert_rows(Person, _PERSON_COLUMNS, rows)
+        for person, new_id in zip(created, ids, strict=True):
+            person.pk = new_id
+            person._state.adding = False
+            person._state.db = connection.alias
 
     @staticmethod
     def _outbox(
         picked: list[tuple[int, PersonData, Person, bool]],
-        subscriptions: list[Subscription],
+        subscriptions: list[Subscription | _Subscribed],
         *,
         campaign_id: int,
         at: datetime,
@@ -176,27 +190,72 @@ class PersonsBatch:
         if not endpoints:
             return
         now = timezone.now()
-        rows: list[CallbackDelivery] = []
+        until = retry_window_end(now)
+        rows: list[tuple[Any, ...]] = []
         for (cid, _data, person, _new), subscription in zip(picked, subscriptions, strict=True):
-            payload = subscription_payload(subscription, person, include_opt_out=False)
+            if isinstance(subscription, Subscription):
+                payload = subscription_payload(subscription, person, include_opt_out=False)
+            else:
+                payload = subscription.payload(person)
             event_id = uuid.uuid4()
+            # enqueued_at None: unsent, the dispatcher's after COMMIT's NOTIFY.
             rows.extend(
-                CallbackDelivery(
-                    endpoint_id=endpoint.pk,
-                    subscription=subscription,
-                    event_id=event_id,
-                    event_type=event_type,
-                    event_date=at,
-                    payload=payload,
-                    contact_id=cid,
-                    next_attempt_at=now,
-                    retry_until=retry_window_end(now),
-                    enqueued_at=None,  # unsent: the dispatcher's, after COMMIT's NOTIFY
-                )
+                (endpoint.pk, subscription.pk, event_id, event_type, at, payload, cid, now, until)
                 for endpoint in endpoints
             )
-        bulk_insert(CallbackDelivery, rows)
+        bulk_insert_rows(CallbackDelivery, _DELIVERY_COLUMNS, rows)
         deliveries_announce()
+
+
+# The instances' own values, as bulk_insert would have read them; the timestamps are the COPY's.
+_PERSON_COLUMNS = (
+    "public_id",
+    "external_id",
+    "mobile_phone",
+    "email",
+    "first_name",
+    "last_name",
+    "custom_fields",
+)
+_SUBSCRIPTION_COLUMNS = (
+    "person_id",
+    "campaign_id",
+    "acquisition_source_id",
+    "contact_id",
+    "opt_in_date",
+)
+_DELIVERY_COLUMNS = (
+    "endpoint_id",
+    "subscription_id",
+    "event_id",
+    "event_type",
+    "event_date",
+    "payload",
+    "contact_id",
+    "next_attempt_at",
+    "retry_until",
+)
+
+
+@dataclass(frozen=True)
+class _Subscribed:
+    """A subscription the batch just wrote (a row of _SUBSCRIPTION_COLUMNS, never opted out)."""
+
+    pk: int
+    campaign_id: int
+    source_id: int
+    opt_in: datetime
+
+    def payload(self, person: Person) -> dict[str, Any]:
+        # subscription_payload of the same row: a new subscription has no opt-out.
+        return subscription_object(
+            person_public_id=person.public_id,
+            person_external_id=person.external_id,
+            campaign_id=self.campaign_id,
+            source_id=self.source_id,
+            opt_in_date=self.opt_in,
+            include_opt_out=False,
+        )
 
 
 def _fill_blanks_later(person: Person, data: PersonData) -> list[str]:
