@@ -55,9 +55,6 @@ IDS_AND_TIMES = {
     "request_id",
     "duration",
     "batch_index",
-    # When the callback was handed to the broker: a single post that merges into a known
-    # person publishes it after COMMIT itself; a batch leaves it to the outbox dispatcher.
-    "enqueued_at",
 }
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from subscriptions.models import CallbackDelivery, EventType
 from subscriptions.services import PersonData, contact_subscribe, subscription_opt_out
+from subscriptions.services.outbox import outbox_write
 from tests.factories import CallbackEndpointFactory, CampaignFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,16 +54,39 @@ def test_it_writes_one_delivery_per_matching_active_endpoint():
         assert delivery.attempts == 0
 
 
-def test_it_enqueues_the_deliveries_only_once_the_transaction_commits(
+def test_the_intakes_deliveries_are_left_to_the_dispatcher(django_capture_on_commit_callbacks):
+    campaign, source = CampaignFactory.create(), SourceFactory.create()
+    CallbackEndpointFactory.create()
+
+    with (
+        mock.patch("subscriptions.tasks.callbacks_deliver.apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        subscribe(campaign, source)
+
+    # Nothing published from the intake's request: the rows wait, unsent, for the workers'
+    # dispatcher (its NOTIFY and claim: tests/test_callback_dispatcher.py).
+    assert apply_async.call_count == 0 and callbacks == []
+    assert list(CallbackDelivery.objects.values_list("enqueued_at", flat=True)) == [None]
+
+
+def test_other_writers_enqueue_the_deliveries_only_once_the_transaction_commits(
     django_capture_on_commit_callbacks,
 ):
     campaign, source = CampaignFactory.create(), SourceFactory.create()
     CallbackEndpointFactory.create()
     CallbackEndpointFactory.create()
+    subscription = subscribe(campaign, source)
+    CallbackDelivery.objects.all().delete()
 
     with mock.patch("subscriptions.tasks.callbacks_deliver.apply_async") as apply_async:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            subscribe(campaign, source)
+            outbox_write(
+                subscription=subscription,
+                person=subscription.person,
+                event_type=EventType.SUBSCRIPTION_REMOVED,
+                event_date=AT,
+            )
         assert apply_async.call_count == 0
         for callback in callbacks:
             callback()

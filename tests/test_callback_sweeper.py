@@ -35,6 +35,7 @@ def delivery():
             person=PersonData(email="ada@example.com"),
             at=NOW,
         )
+        CallbackDelivery.objects.update(enqueued_at=NOW)  # as the dispatcher's claim does
     return CallbackDelivery.objects.get()
 
 

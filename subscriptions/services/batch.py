@@ -21,8 +21,7 @@ from contactsource.bulk import bulk_insert_rows
 from subscriptions.models import CallbackDelivery, EventType, Person, Subscription
 from subscriptions.payloads import subscription_object, subscription_payload
 from subscriptions.selectors import endpoints_for, person_pick
-from subscriptions.services.dispatch import deliveries_announce
-from subscriptions.services.outbox import retry_window_end
+from subscriptions.services.outbox import deliveries_announce, retry_window_end
 from subscriptions.services.subscribing import PersonData, person_blanks_fill
 
 

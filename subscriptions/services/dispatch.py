@@ -20,13 +20,10 @@ from django.conf import settings
 from django.db import connection
 
 from subscriptions.models import CallbackDelivery, CallbackEndpoint, DeliveryStatus
-from subscriptions.services.outbox import deliveries_enqueue
+from subscriptions.services.outbox import CHANNEL, deliveries_announce, deliveries_enqueue
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "callbacks_due"
-# A statement, or a CTE's column, that wakes the dispatchers once the transaction commits.
-NOTIFY_SQL = f"pg_notify('{CHANNEL}', '')"
 
 _DELIVERY = CallbackDelivery._meta.db_table
 _ENDPOINT = CallbackEndpoint._meta.db_table
@@ -37,12 +34,6 @@ _CLAIM_SQL = (
     "AND e.is_active ORDER BY d.next_attempt_at, d.id LIMIT %s FOR UPDATE OF d SKIP LOCKED) "
     "RETURNING id"
 )
-
-
-def deliveries_announce() -> None:
-    """Inside the transaction that wrote unsent deliveries: wake the dispatchers at COMMIT."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {NOTIFY_SQL}")
 
 
 def deliveries_dispatch(*, limit: int | None = None) -> int:

@@ -20,8 +20,7 @@ from django.utils import timezone
 from contactsource.bulk import RowPlan
 from subscriptions.models import CallbackDelivery, EventType, Person, Subscription
 from subscriptions.payloads import subscription_object
-from subscriptions.services.dispatch import NOTIFY_SQL
-from subscriptions.services.outbox import retry_window_end
+from subscriptions.services.outbox import NOTIFY_SQL, retry_window_end
 from subscriptions.services.subscribing import PersonData
 
 

@@ -10,7 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from subscriptions.models import CallbackDelivery, DeliveryStatus, EventType, Person, Subscription
@@ -21,6 +21,18 @@ if TYPE_CHECKING:
     from subscriptions.services.realtime import RealtimeOffer
 
 logger = logging.getLogger(__name__)
+
+
+# The outbox dispatcher's channel (subscriptions.services.dispatch): a statement, or a CTE's
+# column, that wakes the dispatchers once the transaction commits (never if it rolls back).
+CHANNEL = "callbacks_due"
+NOTIFY_SQL = f"pg_notify('{CHANNEL}', '')"
+
+
+def deliveries_announce() -> None:
+    """Inside the transaction that wrote unsent deliveries: wake the dispatchers at COMMIT."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {NOTIFY_SQL}")
 
 
 def retry_window_end(now: datetime) -> datetime:
@@ -36,12 +48,15 @@ def outbox_write(
     contact_id: int | None = None,
     offer: RealtimeOffer | None = None,
     endpoint_ids: list[int] | None = None,
+    dispatched: bool = False,
 ) -> list[CallbackDelivery]:
     """Write the event's deliveries; their tasks are enqueued once the transaction commits.
 
     Call it inside the transaction that changes the subscription: the rows commit or vanish
     with it, so no event exists without its callbacks, and no callback without its event.
     `endpoint_ids`: the matching endpoints when the caller knows them (the intake's cache).
+    `dispatched`: the rows are left unsent for the workers' outbox dispatcher, woken by a NOTIFY
+    at COMMIT (the intake: nothing published from its request), instead of published after it.
     """
     if endpoint_ids is None:
         endpoint_ids = [
@@ -66,12 +81,15 @@ def outbox_write(
             contact_id=contact_id,
             next_attempt_at=now,
             retry_until=retry_window_end(now),
-            enqueued_at=now,
+            enqueued_at=None if dispatched else now,
         )
         if offer is not None and offer.endpoint_id == endpoint_id:
             offer.apply_to(row)
         rows.append(row)
     CallbackDelivery.objects.bulk_create(rows)
+    if dispatched:
+        deliveries_announce()
+        return rows
     due = [row.pk for row in rows if row.enqueued_at is not None]
     if due:
         transaction.on_commit(partial(deliveries_enqueue, due))

@@ -185,6 +185,7 @@ def contact_subscribe(
             contact_id=contact_id,
             offer=offer,
             endpoint_ids=endpoint_ids,
+            dispatched=True,  # the intake's: the dispatcher sends them (services/dispatch.py)
         )
     return subscription
 
