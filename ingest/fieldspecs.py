@@ -10,7 +10,7 @@ CPU time: docs/benchmarks.md).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db.models.expressions import RawSQL
 
@@ -35,8 +35,11 @@ class DigestCache(Generic[K, V]):
     sees another digest and reloads. Never stale for more than one post. One entry per key:
     bounded by the number of campaigns."""
 
+    every: list[DigestCache[Any, Any]] = []  # each cache made, for digest_caches_clear()
+
     def __init__(self) -> None:
         self._entries: dict[K, tuple[str, V]] = {}
+        DigestCache.every.append(self)
 
     def get(self, key: K, digest: str, load: Callable[[], V]) -> V:
         hit = self._entries.get(key)
@@ -45,6 +48,13 @@ class DigestCache(Generic[K, V]):
         value = load()
         self._entries[key] = (digest, value)
         return value
+
+
+def digest_caches_clear() -> None:
+    """Forget every cached value (a test that counts the loads; a process whose database was
+    replaced under it, where a campaign id may come back with other rows)."""
+    for cache in DigestCache.every:
+        cache._entries.clear()
 
 
 _specs: DigestCache[int, dict[str, FieldSpec]] = DigestCache()

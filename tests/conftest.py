@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 
 from contactsource.auth_failures import local_blocks_clear
+from ingest.fieldspecs import digest_caches_clear
 from sources.models import SourceCampaign
 from tests.factories import CampaignFieldFactory, SourceCampaignFactory
 
@@ -97,6 +98,9 @@ def _cache_isolated() -> None:
     logins must never throttle another's."""
     _cache_clear()
     local_blocks_clear()
+    # The intake's per-process caches too: a migration test re-creates tables, so a later test's
+    # campaign may get an id an earlier test's campaign had (and its cached rows).
+    digest_caches_clear()
 
 
 def _cache_clear() -> None:
