@@ -165,23 +165,14 @@ class RowPlan:
     COPY rows here, and the intake's one write statement (ingest.services.write)."""
 
     def __init__(self, fields: Sequence[models.Field]) -> None:
-        self.plan: _Plan = []
-        for f in fields:
-            if isinstance(f, models.DateField):
-                pre = bool(f.auto_now or f.auto_now_add)
-            else:
-                pre = type(f).pre_save is not models.Field.pre_save
-            self.plan.append((f, pre, _AS_IS.get(type(f))))
+        self.plan: _Plan = [(f, _sets_on_save(f), _AS_IS.get(type(f))) for f in fields]
 
     def values(self, obj: models.Model) -> list[Any]:
-        row = []
         db = _db()
-        for f, pre, as_is in self.plan:
-            value = f.pre_save(obj, True) if pre else getattr(obj, f.attname)
-            if as_is is None or not (value is None or as_is(value)):
-                value = f.get_db_prep_save(value, db)
-            row.append(value)
-        return row
+        return [
+            _prepared(f, as_is, f.pre_save(obj, True) if pre else getattr(obj, f.attname), db)
+            for f, pre, as_is in self.plan
+        ]
 
 
 _plans: dict[type[models.Model], RowPlan] = {}
