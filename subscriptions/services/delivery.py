@@ -23,7 +23,7 @@ from contactsource.backoff import backoff_delay
 from contactsource.webhooks import PostResult, signed_post
 from subscriptions.models import CallbackDelivery, CallbackEndpoint, DeliveryStatus
 from subscriptions.payloads import callback_body
-from subscriptions.services.outbox import deliveries_enqueue, retry_window_end
+from subscriptions.services.outbox import deliveries_claim, deliveries_enqueue, retry_window_end
 
 logger = logging.getLogger(__name__)
 
@@ -329,21 +329,12 @@ def deliveries_sweep(*, now: datetime | None = None, limit: int | None = None) -
     comes back when its lease ends. A duplicate task is harmless: the claim lets one through.
     """
     now = now or timezone.now()
-    lost_before = now - timedelta(seconds=settings.CALLBACK_LOST_TASK_SECONDS)
-    ids = list(
-        CallbackDelivery.objects.filter(
-            status=DeliveryStatus.PENDING,
-            next_attempt_at__lte=now,
-            endpoint__is_active=True,
-        )
-        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=lost_before))
-        .order_by("next_attempt_at")
-        .values_list("id", flat=True)[: limit or settings.CALLBACK_SWEEP_BATCH]
+    ids = deliveries_claim(
+        now=now,
+        lost_before=now - timedelta(seconds=settings.CALLBACK_LOST_TASK_SECONDS),
+        limit=limit or settings.CALLBACK_SWEEP_BATCH,
     )
-    if not ids:
-        return 0
-    CallbackDelivery.objects.filter(pk__in=ids).update(enqueued_at=now)
-    return deliveries_enqueue(ids)
+    return deliveries_enqueue(ids) if ids else 0
 
 
 @transaction.atomic

@@ -18,30 +18,23 @@ import threading
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
-from subscriptions.models import CallbackDelivery, CallbackEndpoint, DeliveryStatus
-from subscriptions.services.outbox import CHANNEL, deliveries_announce, deliveries_enqueue
+from subscriptions.services.outbox import (
+    CHANNEL,
+    deliveries_announce,
+    deliveries_claim,
+    deliveries_enqueue,
+)
 
 logger = logging.getLogger(__name__)
 
 
-_DELIVERY = CallbackDelivery._meta.db_table
-_ENDPOINT = CallbackEndpoint._meta.db_table
-_CLAIM_SQL = (
-    f"UPDATE {_DELIVERY} SET enqueued_at = now() WHERE id IN ("  # noqa: S608
-    f"SELECT d.id FROM {_DELIVERY} d JOIN {_ENDPOINT} e ON e.id = d.endpoint_id "
-    "WHERE d.status = %s AND d.enqueued_at IS NULL AND d.next_attempt_at <= now() "
-    "AND e.is_active ORDER BY d.next_attempt_at, d.id LIMIT %s FOR UPDATE OF d SKIP LOCKED) "
-    "RETURNING id"
-)
-
-
 def deliveries_dispatch(*, limit: int | None = None) -> int:
     """Claim up to `limit` unsent due deliveries and send them to the broker; how many."""
-    size = limit or settings.CALLBACK_SWEEP_BATCH
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, [DeliveryStatus.PENDING.value, size])
-        ids = sorted(row[0] for row in cursor.fetchall())
+    ids = deliveries_claim(
+        now=timezone.now(), lost_before=None, limit=limit or settings.CALLBACK_SWEEP_BATCH
+    )
     if ids:
         deliveries_enqueue(ids)  # a broker outage marks them unsent again, for the next try
     return len(ids)

@@ -13,7 +13,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from subscriptions.models import CallbackDelivery, DeliveryStatus, EventType, Person, Subscription
+from subscriptions.models import (
+    CallbackDelivery,
+    CallbackEndpoint,
+    DeliveryStatus,
+    EventType,
+    Person,
+    Subscription,
+)
 from subscriptions.payloads import subscription_payload
 from subscriptions.selectors import endpoints_for
 
@@ -33,6 +40,27 @@ def deliveries_announce() -> None:
     """Inside the transaction that wrote unsent deliveries: wake the dispatchers at COMMIT."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {NOTIFY_SQL}")
+
+
+_DELIVERY = CallbackDelivery._meta.db_table
+_ENDPOINT = CallbackEndpoint._meta.db_table
+_CLAIM_SQL = (
+    f"UPDATE {_DELIVERY} SET enqueued_at = %s WHERE id IN ("  # noqa: S608
+    f"SELECT d.id FROM {_DELIVERY} d JOIN {_ENDPOINT} e ON e.id = d.endpoint_id "
+    "WHERE d.status = %s AND d.next_attempt_at <= %s "
+    "AND (d.enqueued_at IS NULL OR d.enqueued_at <= %s) AND e.is_active "
+    "ORDER BY d.next_attempt_at, d.id LIMIT %s FOR UPDATE OF d SKIP LOCKED) RETURNING id"
+)
+
+
+def deliveries_claim(*, now: datetime, lost_before: datetime | None, limit: int) -> list[int]:
+    """Mark as sent now, and return, up to `limit` pending deliveries that are due, whose
+    endpoint is active, and that were never sent or (`lost_before`) whose task was sent before
+    then and presumably lost. The dispatcher and the sweeper both claim this way; two claimers
+    never get the same row (SKIP LOCKED)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [now, DeliveryStatus.PENDING.value, now, lost_before, limit])
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def retry_window_end(now: datetime) -> datetime:
