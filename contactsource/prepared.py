@@ -20,6 +20,7 @@ processes after such a migration, as a deploy does.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,6 +28,50 @@ from typing import Any
 
 import psycopg
 from django.db import connection
+from psycopg import pq
+from psycopg._preparing import Prepare, PrepareManager
+from psycopg.pq.abc import PGresult
+
+# psycopg prepares a statement once it has run this many times, or at once when asked.
+ONLY_WHEN_ASKED = 2**62
+
+
+class _KeptOnRollback(PrepareManager):
+    """psycopg's cache of prepared statements, except that a ROLLBACK keeps it.
+
+    psycopg forgets every prepared statement (and sends DEALLOCATE ALL) on each rollback, in
+    case the transaction dropped what they use. A rollback does not deallocate them on the
+    server, and PostgreSQL re-plans a statement whose tables changed; a refused post (409,
+    429) rolls back, so without this it cost a round trip more, and so did the post after it.
+    DROP, ALTER, DISCARD ALL and DEALLOCATE ALL still clear the cache, as in psycopg.
+    """
+
+    def clear(self) -> bool:  # psycopg's Connection.rollback() calls this
+        return False
+
+    def _should_discard(self, prep: Prepare, results: Sequence[PGresult]) -> bool:
+        if self._names or prep == Prepare.SHOULD:
+            for result in results:
+                status = result.command_status if result.status == _COMMAND_OK else None
+                if status and _DISCARDS.match(status):
+                    return PrepareManager.clear(self)
+        return False
+
+
+_COMMAND_OK = pq.ExecStatus.COMMAND_OK
+_DISCARDS = re.compile(rb"^(?:DROP|ALTER|DISCARD ALL|DEALLOCATE ALL)\b")
+
+
+def _preparing_on(raw: psycopg.Connection[Any]) -> None:
+    """Django opens connections with psycopg's preparing off (`prepare_threshold` None), and
+    then psycopg ignores `prepare=True` too: every execution was parsed, analysed and planned
+    again, about half of the server's CPU per post. A threshold no query reaches prepares
+    only what asks for it (here), never Django's own statements."""
+    if isinstance(getattr(raw, "_prepared", None), PrepareManager):
+        kept = _KeptOnRollback()
+        kept.prepared_max = raw.prepared_max or PrepareManager.prepared_max
+        raw._prepared = kept
+    raw.prepare_threshold = ONLY_WHEN_ASKED
 
 
 @contextmanager
@@ -36,7 +81,10 @@ def prepared_cursor() -> Iterator[PreparedCursor]:
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    cursor = PreparedCursor(psycopg.Cursor(connection.connection))
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        _preparing_on(raw)
+    cursor = PreparedCursor(psycopg.Cursor(raw))
     try:
         yield cursor
     finally:
