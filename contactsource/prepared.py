@@ -49,7 +49,9 @@ class _KeptOnRollback(PrepareManager):
     def clear(self) -> bool:  # psycopg's Connection.rollback() calls this
         return False
 
-    def _should_discard(self, prep: Prepare, results: Sequence[PGresult]) -> bool:
+    def _should_discard(
+        self, prep: Prepare, results: Sequence[PGresult], _match: Any = None, /
+    ) -> bool:
         if self._names or prep == Prepare.SHOULD:
             for result in results:
                 status = result.command_status if result.status == _COMMAND_OK else None
