@@ -100,9 +100,14 @@ class PreparedCursor:
         self.raw = raw
 
     def execute(self, sql: str, params: Sequence[Any]) -> None:
-        started = time.monotonic()
         with connection.wrap_database_errors:
-            self.raw.execute(sql, params, prepare=True)
+            self.send(sql, params)
+
+    def send(self, sql: str, params: Sequence[Any]) -> None:
+        """`execute` in a pipeline: psycopg's own errors (they arrive when the pipeline syncs,
+        where the caller decides what they mean), logged as `execute` logs."""
+        started = time.monotonic()
+        self.raw.execute(sql, params, prepare=True)
         if connection.queries_logged:
             took = f"{time.monotonic() - started:.3f}"
             connection.queries_log.append({"sql": f"{sql} -- prepared", "time": took})

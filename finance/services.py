@@ -90,6 +90,46 @@ ROLLING_LOCK_SQL = (
 )
 
 
+# Raised by the finance_cap_full() function (migration 0003) when a counter did not move: the
+# statement fails, so a COMMIT sent behind it in the same pipeline does not run, and the caller
+# rolls back (CapExceeded).
+CAP_FULL_SQLSTATE = "CS429"
+
+
+def counters_take_statements(states: Sequence[CapState]) -> list[tuple[str, list[Any]]]:
+    """The statements that take `states`' counters, in caps_take's lock order, to run last in
+    the intake's transaction (so the counters' rows stay locked only until its COMMIT).
+
+    First the rolling caps' rows are locked, in a statement of their own so that the next one's
+    snapshot sees every bucket committed before the lock. Then one statement: the conditional
+    upsert of every counter, the rolling caps' buckets as they were before it, and
+    finance_cap_full() when a counter did not move. Its result row: (counters that moved as
+    [[cap id, used]], rolling buckets as [[cap id, window start, used]], NULL)."""
+    rolling = [s for s in states if s.duration.rolling]
+    statements: list[tuple[str, list[Any]]] = []
+    if rolling:
+        statements.append((f"SELECT {ROLLING_LOCK_SQL}", [sorted(s.cap.pk for s in rolling)]))
+    sql = _TAKE_SQL.get((len(states), len(rolling)))
+    if sql is None:
+        upsert = COUNTERS_CTE_SQL.replace("{rows}", ", ".join([COUNTERS_CTE_ROW] * len(states)))
+        buckets = (
+            ROLLING_BUCKETS_SQL.replace("{rows}", ", ".join([ROLLING_ROW] * len(rolling)))
+            if rolling
+            else "NULL"
+        )
+        sql = _TAKE_SQL[(len(states), len(rolling))] = (
+            f"WITH k AS ({upsert.replace('{guard}', 'TRUE')}) "  # noqa: S608 (no values)
+            "SELECT (SELECT json_agg(json_build_array(cap_id, used::text)) FROM k), "
+            f"{buckets}, "
+            f"CASE WHEN (SELECT count(*) FROM k) < {len(states):d} THEN finance_cap_full() END"
+        )
+    statements.append((sql, counters_cte_params(states) + rolling_params(rolling)))
+    return statements
+
+
+_TAKE_SQL: dict[tuple[int, int], str] = {}
+
+
 def counters_cte_params(states: Sequence[CapState]) -> list[Any]:
     """COUNTERS_CTE_ROW's values: as counters_params, plus a rolling cap's window start."""
     ops = connection.ops

@@ -15,7 +15,6 @@ from typing import Any
 from finance.capstate import CapState, tightest, tightest_quantity
 from finance.models import Cap
 from finance.selectors import caps_applicable, caps_state
-from finance.services import ROLLING_LOCK_SQL
 from ingest import errors
 from ingest.errors import IntakeError
 from ingest.hotcache import caps_cached
@@ -85,33 +84,26 @@ def duplicate_check(outcome: IntakeOutcome, id_hash: str, now: datetime) -> None
 
 @dataclass(frozen=True)
 class IntakeLocks:
-    """The statement taking the identity's advisory lock and the rolling caps' rows (as
-    caps_take), in that order, for the write to send first (ingest.services.write); and the
-    duplicate window's start, which the write checks with a fresh snapshot (None: no window)."""
+    """The statement taking the identity's advisory lock, for the write to send first
+    (ingest.services.write); and the duplicate window's start, which the write checks with a
+    fresh snapshot (None: no window). The caps' rows are locked last, by their counters'
+    statements (finance.services.counters_take_statements)."""
 
     sql: str | None
     params: list[Any]
     since: datetime | None
 
 
-def intake_locks(
-    outcome: IntakeOutcome, id_hash: str, now: datetime, rolling_cap_ids: list[int]
-) -> IntakeLocks:
+def intake_locks(outcome: IntakeOutcome, id_hash: str, now: datetime) -> IntakeLocks:
     window = _duplicate_window(outcome, id_hash)
-    parts: list[str] = []
-    params: list[Any] = []
-    if window is not None:
-        assert outcome.entry is not None
-        entry = outcome.entry
-        parts.append("pg_advisory_xact_lock(%s)")
-        params.append(duplicate_lock_key(entry.source_id, entry.campaign_id, id_hash))
-    if rolling_cap_ids:
-        parts.append(ROLLING_LOCK_SQL)
-        params.append(sorted(rolling_cap_ids))
+    if window is None:
+        return IntakeLocks(sql=None, params=[], since=None)
+    assert outcome.entry is not None
+    entry = outcome.entry
     return IntakeLocks(
-        sql=f"SELECT {', '.join(parts)}" if parts else None,
-        params=params,
-        since=now - window if window is not None else None,
+        sql="SELECT pg_advisory_xact_lock(%s)",
+        params=[duplicate_lock_key(entry.source_id, entry.campaign_id, id_hash)],
+        since=now - window,
     )
 
 

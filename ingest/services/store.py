@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from finance.capstate import CapState
 from finance.models import Cap
@@ -26,7 +26,7 @@ from ingest.models import Contact, IntakeStatus
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.services.decide import person_of_contact
 from ingest.services.events import event_build, event_create
-from ingest.services.write import DuplicateGuard, contact_write
+from ingest.services.write import DuplicateGuard, contact_write, counters_take
 from subscriptions.services import RealtimeOffer, contact_subscribe
 from subscriptions.services.newsubscriber import NewSubscriber, new_subscriber_plan
 
@@ -75,20 +75,23 @@ def _store(
     """Contact, money, event, person, subscription and callback outbox in one short transaction
     (nothing slow inside: callbacks are sent by workers once it commits).
 
-    One statement takes the identity's advisory lock and locks the rolling caps' rows; the
-    next (a fresh snapshot, so it sees whatever the lock waited for) writes the contact unless
-    its identity is a duplicate, its ledger rows, every cap's counter (a full cap yields no row:
-    CapExceeded rolls it all back), a first-time person with its subscription and outbox rows,
-    and the event (ingest.services.write). Both statements go in one pipeline (one round
-    trip). A person to merge takes contact_subscribe after it;
-    an idempotent post's event comes last (its stored answer names the contact).
+    One statement takes the identity's advisory lock; the next (a fresh snapshot, so it sees
+    whatever the lock waited for) writes the contact unless its identity is a duplicate, its
+    ledger rows, a first-time person with its subscription and outbox rows, and the event
+    (ingest.services.write); both go in one pipeline (one round trip). A person to merge takes
+    contact_subscribe after it; an idempotent post's event comes after the counters (its stored
+    answer names the contact and its caps). The caps' counters come last: the rolling caps'
+    lock and the conditional upsert (a full cap: CapExceeded rolls it all back), with the COMMIT
+    in the same pipeline when this is the outermost transaction.
     """
     accepted = contact.status == IntakeStatus.ACCEPTED
+    # The COMMIT rides with the counters only when this block is the transaction (a real-time
+    # batch item runs in the batch's transaction, and tests may wrap one around it).
+    outermost = not connection.in_atomic_block
     try:
         with transaction.atomic():
             states = _states(req, outcome, caps) if caps and accepted else []
-            rolling = [s.cap.pk for s in states if s.duration.rolling]
-            locks = intake_locks(outcome, contact.identity_hash, req.received_at, rolling)
+            locks = intake_locks(outcome, contact.identity_hash, req.received_at)
             guard = (
                 DuplicateGuard(
                     source_id=contact.source_id,
@@ -107,24 +110,19 @@ def _store(
                 money = (outcome.cost, outcome.revenue)
             plan = _new_subscriber(req, outcome, contact, offer)
             written = contact_write(
-                locks=locks,
-                contact=contact,
-                guard=guard,
-                money=money,
-                counters=states,
-                event=event,
-                subscriber=plan,
+                locks=locks, contact=contact, guard=guard, money=money, event=event, subscriber=plan
             )
             if written.contact_id is None:
                 # Seen within the window since the lock: the check's own answer (409).
                 duplicate_check(outcome, contact.identity_hash, req.received_at)
                 raise AssertionError("duplicate row vanished under its lock")
             outcome.contact_id = contact.pk
-            if states:
-                caps_report(outcome, caps_taken(states, written.counters, written.buckets))
             if contact.status in SUBSCRIBING and not written.subscribed:
                 # Someone shares the mobile phone or email: merge (contact_subscribe decides).
                 _subscribe(req, contact, offer, _endpoint_ids(outcome, contact))
+            if states:
+                taken = counters_take(states=states, commit=outermost and event is not None)
+                caps_report(outcome, caps_taken(states, taken.counters, taken.buckets))
             if event is None:
                 event_create(req, outcome)
             else:

@@ -1,34 +1,33 @@
-"""An accepted or scrubbed contact's rows in one statement of data-modifying CTEs.
+"""An accepted or scrubbed contact's rows in one statement of data-modifying CTEs, and its caps'
+counters last, with the COMMIT.
 
 One round trip writes the contact (unless the identity was seen in the duplicate window: the
 check is the INSERT's own condition, run after the advisory lock, so with a fresh snapshot),
-its two ledger rows, the calendar caps' counters (the conditional upsert: a full cap yields no
-row, and the caller rolls the whole statement back) and its IntakeEvent. Each variant's SQL text
-is built once per process; values are always parameters.
+its two ledger rows, a first-time person with its subscription and outbox rows, and its
+IntakeEvent. The caps' counters are taken by the transaction's last statements
+(`counters_take`), sent in one pipeline with the COMMIT when nothing else is left to write: a
+counter row stays locked from its upsert to the COMMIT, with no Python in between, so posts
+to one campaign queue on it for the server's time only. Each variant's SQL text is built once
+per process; values are always parameters.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import psycopg._queries as _psycopg_queries
 from django.db import connection, models
 
 from contactsource.bulk import RowPlan
 from contactsource.prepared import prepared_cursor
 from finance.capstate import CapState
-from finance.services import (
-    COUNTERS_CTE_ROW,
-    COUNTERS_CTE_SQL,
-    ROLLING_BUCKETS_SQL,
-    ROLLING_ROW,
-    counters_cte_params,
-    rolling_params,
-)
+from finance.services import CAP_FULL_SQLSTATE, CapExceeded, counters_take_statements
 from ingest.admission import IntakeLocks
 from ingest.models import Contact, IntakeEvent
 from subscriptions.services.newsubscriber import (
@@ -54,8 +53,6 @@ class DuplicateGuard:
 class Written:
     contact_id: int | None  # None: a duplicate (nothing was written)
     event_id: int | None
-    counters: dict[int, Decimal]  # cap id -> used after, for the counters that moved
-    buckets: dict[int, list[tuple[datetime, Decimal]]]  # rolling caps' rows, before the write
     subscribed: bool = False  # the new subscriber's rows were written
 
 
@@ -67,18 +64,13 @@ _CONTACT_FIELDS = _columns(Contact, skip=frozenset())
 _EVENT_FIELDS = _columns(IntakeEvent, skip=frozenset({"contact"}))
 _q = connection.ops.quote_name
 
-# (duplicate guard, ledger, number of counters, event, new subscriber's shape) -> SQL text
-_Key = tuple[bool, bool, int, bool, tuple[bool, bool, int] | None, int]
+# (duplicate guard, ledger, event, new subscriber's shape) -> SQL text
+_Key = tuple[bool, bool, bool, tuple[bool, bool, int] | None]
 _sql_cache: dict[_Key, str] = {}
 
 
 def _build_sql(
-    guard: bool,
-    ledger: bool,
-    counters: int,
-    event: bool,
-    subscriber: tuple[bool, bool, int] | None,
-    rolling: int,
+    guard: bool, ledger: bool, event: bool, subscriber: tuple[bool, bool, int] | None
 ) -> str:
     # Identifiers come from model metadata, values are parameters.
     contact_cols = ", ".join(_q(str(f.column)) for f in _CONTACT_FIELDS)
@@ -101,12 +93,6 @@ def _build_sql(
             "FROM c, (VALUES (1, 'cost', %s::numeric), (2, 'revenue', %s::numeric)) "
             "AS v(ord, kind, amount) ORDER BY v.ord)"
         )
-    if counters:
-        rows = ", ".join([COUNTERS_CTE_ROW] * counters)
-        upsert = COUNTERS_CTE_SQL.replace("{rows}", rows).replace(
-            "{guard}", "EXISTS (SELECT 1 FROM c)"
-        )
-        parts.append(f"k AS ({upsert})")
     if event:
         event_cols = ", ".join(_q(str(f.column)) for f in _EVENT_FIELDS)
         event_vals = ", ".join(["%s"] * len(_EVENT_FIELDS))
@@ -119,11 +105,7 @@ def _build_sql(
     selected = [
         "(SELECT id FROM c)",
         "(SELECT id FROM e)" if event else "NULL",
-        "(SELECT json_agg(json_build_array(cap_id, used::text)) FROM k)" if counters else "NULL",
         *(new_subscriber_selected(subscriber) if subscriber is not None else []),
-        ROLLING_BUCKETS_SQL.replace("{rows}", ", ".join([ROLLING_ROW] * rolling))
-        if rolling
-        else "NULL",
     ]
     return f"WITH {', '.join(parts)} SELECT {', '.join(selected)}"
 
@@ -157,7 +139,6 @@ def contact_write(
     contact: Contact,
     guard: DuplicateGuard | None,
     money: tuple[Decimal, Decimal] | None,
-    counters: list[CapState],
     event: IntakeEvent | None,
     subscriber: NewSubscriber | None = None,
 ) -> Written:
@@ -167,8 +148,8 @@ def contact_write(
     in one pipeline (one round trip); the server still runs them one after another, so the
     write's snapshot is taken once the locks are held.
 
-    `money`: the accepted contact's (cost, revenue); `counters`: calendar caps to take;
-    `event`: the request's IntakeEvent, written with the contact (None: the caller writes it).
+    `money`: the accepted contact's (cost, revenue); `event`: the request's IntakeEvent, written
+    with the contact (None: the caller writes it).
     """
     ops = connection.ops
     params = _CONTACT_PLAN.values(contact)
@@ -188,29 +169,17 @@ def contact_write(
             ops.adapt_decimalfield_value(money[0], 14, 4),
             ops.adapt_decimalfield_value(money[1], 14, 4),
         ]
-    if counters:
-        params += counters_cte_params(counters)
     if event is not None:
         params += _EVENT_PLAN.values(event)
     shape = subscriber.shape if subscriber is not None else None
     if subscriber is not None:
         params += new_subscriber_params(subscriber)
-    rolling = [s for s in counters if s.duration.rolling]
-    params += rolling_params(rolling)
-    sql = _sql(
-        (
-            guard is not None,
-            money is not None,
-            len(counters),
-            event is not None,
-            shape,
-            len(rolling),
-        )
-    )
-    row = _execute(locks, sql, params)
-    contact_id, event_id, moved = row[:3]
-    subscribed = subscriber is not None and new_subscriber_done(subscriber, *row[3:6])
-    buckets = _buckets(row[-1])
+    sql = _sql((guard is not None, money is not None, event is not None, shape))
+    statements = [(locks.sql, locks.params)] if locks is not None and locks.sql else []
+    with connection.wrap_database_errors:
+        row = _execute([*statements, (sql, params)])
+    contact_id, event_id = row[:2]
+    subscribed = subscriber is not None and new_subscriber_done(subscriber, *row[2:5])
     if contact_id is not None:
         contact.pk = contact_id
         contact._state.adding = False
@@ -220,31 +189,54 @@ def contact_write(
         event.contact_id = contact_id
         event._state.adding = False
         event._state.db = connection.alias
+    return Written(contact_id=contact_id, event_id=event_id, subscribed=subscribed)
+
+
+@dataclass(frozen=True)
+class Taken:
+    counters: dict[int, Decimal]  # cap id -> used after
+    buckets: dict[int, list[tuple[datetime, Decimal]]]  # rolling caps' rows, before the take
+
+
+def counters_take(*, states: list[CapState], commit: bool) -> Taken:
+    """Take the caps' counters (finance.services.counters_take_statements), the transaction's
+    last statements; with `commit`, its COMMIT goes in the same pipeline (one round trip for
+    all), so the counters' rows are locked only for the server's own time. A cap with no room
+    raises CapExceeded: the statement failed, the COMMIT did not run, the caller rolls back.
+
+    `commit` only for the outermost transaction: the caller's atomic block then ends with a
+    COMMIT that psycopg does not send (the transaction is over), which Django still logs."""
+    try:
+        row = _execute(counters_take_statements(states), commit=commit)
+    except psycopg.Error as exc:
+        if exc.sqlstate == CAP_FULL_SQLSTATE:
+            raise CapExceeded from None
+        with connection.wrap_database_errors:
+            raise
+    moved, buckets = row[0], row[1]
     if isinstance(moved, str):  # json may come back undecoded, depending on the loaders
         moved = json.loads(moved)
-    taken = {int(cap_id): Decimal(used) for cap_id, used in (moved or [])}
-    return Written(
-        contact_id=contact_id,
-        event_id=event_id,
-        counters=taken,
-        buckets=buckets,
-        subscribed=subscribed,
+    return Taken(
+        counters={int(cap_id): Decimal(used) for cap_id, used in (moved or [])},
+        buckets=_buckets(buckets),
     )
 
 
-def _execute(locks: IntakeLocks | None, sql: str, params: list[Any]) -> tuple[Any, ...]:
-    # psycopg sends the transaction's BEGIN first (and waits for it); then the lock and the
-    # write leave together and come back together: one round trip for both. Both are prepared
-    # statements (contactsource.prepared): planned once per connection, not once per post.
-    with (
-        prepared_cursor() as lock,
-        prepared_cursor() as cursor,
-        connection.connection.pipeline(),
-    ):
-        if locks is not None and locks.sql is not None:
-            lock.execute(locks.sql, locks.params)
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+def _execute(statements: list[tuple[str, list[Any]]], *, commit: bool = False) -> tuple[Any, ...]:
+    """Run the statements in one pipeline and return the last one's row (psycopg's errors).
+
+    psycopg sends the transaction's BEGIN first (and waits for it); then the statements (and
+    the COMMIT) leave together and come back together: one round trip. The server still runs
+    them one after another, each with its own snapshot. They are prepared statements
+    (contactsource.prepared): planned once per connection, not once per post."""
+    with ExitStack() as stack:
+        cursors = [stack.enter_context(prepared_cursor()) for _ in statements]
+        stack.enter_context(connection.connection.pipeline())
+        for cursor, (sql, params) in zip(cursors, statements, strict=True):
+            cursor.send(sql, params)
+        if commit:
+            cursors[0].raw.connection.execute("COMMIT")
+        row = cursors[-1].raw.fetchone()
     assert row is not None
     return tuple(row)
 
