@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from psycopg import pq
 from psycopg._preparing import Prepare, PrepareManager
 from psycopg.pq.abc import PGresult
@@ -78,29 +78,39 @@ def _preparing_on(raw: psycopg.Connection[Any]) -> None:
 
 @contextmanager
 def prepared_cursor() -> Iterator[PreparedCursor]:
+    with prepared_cursors(1) as (cursor,):
+        yield cursor
+
+
+@contextmanager
+def prepared_cursors(count: int) -> Iterator[list[PreparedCursor]]:
+    """`count` cursors on the request's connection (a pipeline's statements, one each)."""
+    wrapper = connections[DEFAULT_DB_ALIAS]  # the proxy `connection` looks it up on each use
     # As Django's own cursor(): a reused connection that died (CONN_HEALTH_CHECKS) is replaced
     # before the first statement of the request, not discovered by it.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = connection.connection
+    wrapper.close_if_health_check_failed()
+    wrapper.ensure_connection()
+    wrapper.validate_thread_sharing()
+    raw = wrapper.connection
     if raw.prepare_threshold is None:
         _preparing_on(raw)
-    cursor = PreparedCursor(psycopg.Cursor(raw))
+    cursors = [PreparedCursor(psycopg.Cursor(raw), wrapper) for _ in range(count)]
     try:
-        yield cursor
+        yield cursors
     finally:
-        cursor.raw.close()
+        for cursor in cursors:
+            cursor.raw.close()
 
 
 class PreparedCursor:
     """`execute(sql, params)` prepared on the server; `fetchone()`; Django's error classes."""
 
-    def __init__(self, raw: psycopg.Cursor[Any]) -> None:
+    def __init__(self, raw: psycopg.Cursor[Any], wrapper: Any) -> None:
         self.raw = raw
+        self.wrapper = wrapper  # Django's DatabaseWrapper of the connection
 
     def execute(self, sql: str, params: Sequence[Any]) -> None:
-        with connection.wrap_database_errors:
+        with self.wrapper.wrap_database_errors:
             self.send(sql, params)
 
     def send(self, sql: str, params: Sequence[Any]) -> None:
@@ -108,10 +118,10 @@ class PreparedCursor:
         where the caller decides what they mean), logged as `execute` logs."""
         started = time.monotonic()
         self.raw.execute(sql, params, prepare=True)
-        if connection.queries_logged:
+        if self.wrapper.queries_logged:
             took = f"{time.monotonic() - started:.3f}"
-            connection.queries_log.append({"sql": f"{sql} -- prepared", "time": took})
+            self.wrapper.queries_log.append({"sql": f"{sql} -- prepared", "time": took})
 
     def fetchone(self) -> tuple[Any, ...] | None:
-        with connection.wrap_database_errors:
+        with self.wrapper.wrap_database_errors:
             return self.raw.fetchone()

@@ -84,6 +84,11 @@ class CallbackReceiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                if len(body) < length:
+                    # The sender went away mid-body (a worker killed while sending): there is
+                    # no request to answer, as an HTTP server in front of a CRM would see it.
+                    self.close_connection = True
+                    return
                 self._answer(receiver.handle(body, dict(self.headers.items())))
 
             def _answer(self, code: int) -> None:

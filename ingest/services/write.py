@@ -14,7 +14,6 @@ per process; values are always parameters.
 from __future__ import annotations
 
 import json
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -25,7 +24,7 @@ import psycopg._queries as _psycopg_queries
 from django.db import connection, models
 
 from contactsource.bulk import RowPlan
-from contactsource.prepared import prepared_cursor
+from contactsource.prepared import prepared_cursors
 from finance.capstate import CapState
 from finance.services import CAP_FULL_SQLSTATE, CapExceeded, counters_take_statements
 from ingest.admission import IntakeLocks
@@ -229,9 +228,7 @@ def _execute(statements: list[tuple[str, list[Any]]], *, commit: bool = False) -
     the COMMIT) leave together and come back together: one round trip. The server still runs
     them one after another, each with its own snapshot. They are prepared statements
     (contactsource.prepared): planned once per connection, not once per post."""
-    with ExitStack() as stack:
-        cursors = [stack.enter_context(prepared_cursor()) for _ in statements]
-        stack.enter_context(connection.connection.pipeline())
+    with prepared_cursors(len(statements)) as cursors, cursors[0].raw.connection.pipeline():
         for cursor, (sql, params) in zip(cursors, statements, strict=True):
             cursor.send(sql, params)
         if commit:
