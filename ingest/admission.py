@@ -165,7 +165,8 @@ def caps_report(outcome: IntakeOutcome, states: list[CapState]) -> None:
     Fields as draft-ietf-httpapi-ratelimit-headers (-09): a named policy with its quota `q` and
     window `w` (seconds), and the remaining quota `r` and seconds `t` until it resets.
     """
-    outcome.caps = [s.as_dict() for s in states]
+    if outcome.verbose:  # only a verbose answer shows them (ingest.responses)
+        outcome.caps = [s.as_dict() for s in states]
     state = tightest_quantity(states)
     if state is None:
         return
