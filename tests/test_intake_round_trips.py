@@ -62,8 +62,8 @@ def count_round_trips(post: Callable[[], Any]) -> tuple[Any, list[str], int]:
     """Every statement the connection sends, and the round trips on the wire.
 
     Statements: Django's debug log, which records BEGIN, COMMIT and ROLLBACK too. Round trips:
-    libpq's protocol trace of the same connection; each wait for the server ends with one
-    ReadyForQuery message, however many statements a pipeline carried."""
+    libpq's protocol trace of the same connection: each time the client stops sending and
+    reads the server's answer, however many statements a pipeline carried."""
     connection.ensure_connection()
     pgconn = connection.connection.pgconn
     with tempfile.TemporaryFile("w+") as trace, CaptureQueriesContext(connection) as queries:
@@ -75,7 +75,11 @@ def count_round_trips(post: Callable[[], Any]) -> tuple[Any, list[str], int]:
             pgconn.untrace()
         assert connection.connection.pgconn is pgconn, "the request changed connections"
         trace.seek(0)
-        waits = sum(1 for line in trace if line.startswith("B\t") and "\tReadyForQuery\t" in line)
+        # A round trip is each time the client, having sent, reads the server's answer: a
+        # run of backend messages after frontend ones (a pipeline's Flush counts, not only its
+        # Sync's ReadyForQuery).
+        sides = [line[0] for line in trace if line[:2] in ("F\t", "B\t")]
+        waits = sum(1 for before, after in zip(sides, sides[1:]) if before == "F" and after == "B")
     return response, [q["sql"] for q in queries.captured_queries], waits
 
 

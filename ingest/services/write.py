@@ -228,11 +228,15 @@ def _execute(statements: list[tuple[str, list[Any]]], *, commit: bool = False) -
     the COMMIT) leave together and come back together: one round trip. The server still runs
     them one after another, each with its own snapshot. They are prepared statements
     (contactsource.prepared): planned once per connection, not once per post."""
-    with prepared_cursors(len(statements)) as cursors, cursors[0].raw.connection.pipeline():
-        for cursor, (sql, params) in zip(cursors, statements, strict=True):
-            cursor.send(sql, params)
-        if commit:
-            cursors[0].raw.connection.execute("COMMIT")
+    with prepared_cursors(len(statements)) as cursors:
+        with cursors[0].raw.connection.pipeline():
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                cursor.send(sql, params)
+            if commit:
+                cursors[0].raw.connection.execute("COMMIT")
+        # Read once the pipeline has ended (its Sync brought every result back): reading
+        # inside it would wait for the results once (a flush) and then again for the Sync, a
+        # second round trip, one that would also leave a committed post waiting on the wire.
         row = cursors[-1].raw.fetchone()
     assert row is not None
     return tuple(row)
