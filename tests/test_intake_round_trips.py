@@ -4,6 +4,7 @@ for the server on the wire."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import tempfile
 from collections.abc import Callable
@@ -79,7 +80,7 @@ def count_round_trips(post: Callable[[], Any]) -> tuple[Any, list[str], int]:
         # run of backend messages after frontend ones (a pipeline's Flush counts, not only its
         # Sync's ReadyForQuery).
         sides = [line[0] for line in trace if line[:2] in ("F\t", "B\t")]
-        waits = sum(1 for before, after in zip(sides, sides[1:]) if before == "F" and after == "B")
+        waits = sum(1 for pair in itertools.pairwise(sides) if pair == ("F", "B"))
     return response, [q["sql"] for q in queries.captured_queries], waits
 
 
