@@ -90,7 +90,7 @@ def column_text(how: tuple[Callable[[Any], Any], bool] | None, values: list[Any]
     if not repeats:
         return [to_text(v) for v in values]
     done: dict[Any, Any] = {}
-    out = []
+    out: list[Any] = []
     for value in values:
         if value is None:
             out.append(None)

@@ -28,9 +28,10 @@ def _fields_of(cls: type) -> frozenset[str]:
 
 def replaced(obj: T, **changes: Any) -> T:
     """What `dataclasses.replace(obj, **changes)` returns, for a plain dataclass."""
-    if not _fields_of(type(obj)).issuperset(changes):
+    cls: type = type(obj)
+    if not _fields_of(cls).issuperset(changes):
         raise TypeError(f"{type(obj).__name__} has no field among {sorted(changes)}")
-    new = object.__new__(type(obj))
+    new: T = object.__new__(cls)
     new.__dict__.update(obj.__dict__)
     new.__dict__.update(changes)
     return new
