@@ -23,11 +23,14 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import repeat
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
+
+from contactsource.copytext import column_text, json_column, text_of
 
 M = TypeVar("M", bound=models.Model)
 
@@ -220,12 +223,14 @@ class CopyPlan:
         unknown = [c for c in columns if c not in fields]
         if unknown or len(set(columns)) != len(columns):
             raise TypeError(f"{model.__name__}: unknown or repeated columns in {list(columns)}")
-        self.given = [(fields[c], _AS_IS.get(type(fields[c]))) for c in columns]
-        for f, _as_is in self.given:
+        self.given = [(fields[c], _AS_IS.get(type(fields[c])), text_of(fields[c])) for c in columns]
+        for f, _as_is, _how in self.given:
             if _sets_on_save(f):
                 raise TypeError(f"{model.__name__}.{f.name} is set on save: leave it out")
         fixed: list[tuple[str, Any]] = []
-        self.per_row: list[tuple[models.Field, Callable[[Any], bool] | None, Callable[[], Any]]]
+        self.per_row: list[
+            tuple[models.Field, Callable[[Any], bool] | None, Callable[[], Any], Any]
+        ]
         self.per_row = []
         for attname, f in fields.items():
             if attname in columns:
@@ -233,13 +238,14 @@ class CopyPlan:
             as_is = _AS_IS.get(type(f))
             if type(f) is models.DateTimeField and (f.auto_now or f.auto_now_add):
                 # What DateTimeField.pre_save sets on an instance being added.
-                self.per_row.append((f, as_is, timezone.now))
+                self.per_row.append((f, as_is, timezone.now, text_of(f)))
             elif _sets_on_save(f) or (f.has_db_default() and not f.has_default()):
                 raise NotImplementedError(f"{model.__name__}.{f.name}: give it a value")
             elif f.has_default() and callable(f.default):
-                self.per_row.append((f, as_is, f.default))
+                self.per_row.append((f, as_is, f.default, text_of(f)))
             else:
-                fixed.append((attname, _prepared(f, as_is, f.get_default(), _db())))
+                value = _prepared(f, as_is, f.get_default(), _db())
+                fixed.append((attname, column_text(text_of(f), [value])[0]))
         self.fixed = tuple(value for _name, value in fixed)
         columns_of = {attname: str(f.column) for attname, f in fields.items()}
         pk = model._meta.pk
@@ -248,32 +254,57 @@ class CopyPlan:
             str(pk.column),
             *(columns_of[c] for c in columns),
             *(columns_of[name] for name, _value in fixed),
-            *(str(f.column) for f, _as_is, _make in self.per_row),
+            *(str(f.column) for f, _as_is, _make, _how in self.per_row),
         ]
 
-    def rows(self, ids: Sequence[int], rows: Sequence[Sequence[Any]]) -> Iterator[list[Any]]:
+    def rows(self, ids: Sequence[int], rows: Sequence[Sequence[Any]]) -> Iterator[tuple[Any, ...]]:
+        """The COPY rows, built a column at a time: a column whose values all pass as they are
+        (the usual case) costs one quick look at each, and slow types become text
+        (`contactsource.copytext`)."""
         db = _db()
-        memos: list[dict[Any, Any] | None] = [
-            {} if type(f) in _SAME_FOR_SAME else None for f, _as_is in self.given
-        ]
-        given = [(f, as_is, memo) for (f, as_is), memo in zip(self.given, memos, strict=True)]
-        fixed, per_row = self.fixed, self.per_row
-        for new_id, values in zip(ids, rows, strict=True):
-            row = [new_id]
-            for (f, as_is, memo), value in zip(given, values, strict=True):
-                if as_is is None or not (value is None or as_is(value)):
-                    if memo is None or type(value) is not str:
-                        value = f.get_db_prep_save(value, db)
-                    else:
-                        prepared = memo.get(value, _MISSING)
-                        if prepared is _MISSING:
-                            prepared = memo[value] = f.get_db_prep_save(value, db)
-                        value = prepared
-                row.append(value)
-            row.extend(fixed)
-            for f, as_is, make in per_row:
-                row.append(_prepared(f, as_is, make(), db))
-            yield row
+        count = len(ids)
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in self.given]
+        if len(rows) != count or len(columns) != len(self.given):
+            raise ValueError(f"{len(rows)} rows of {len(columns)} values for {count} ids")
+        out: list[Iterable[Any]] = [ids]
+        for (f, as_is, how), values in zip(self.given, columns, strict=True):
+            out.append(column_text(how, _column(f, as_is, values, db)))
+        out.extend(repeat(value, count) for value in self.fixed)
+        for f, as_is, make, how in self.per_row:
+            out.append(column_text(how, [_prepared(f, as_is, make(), db) for _ in range(count)]))
+        return zip(*out, strict=False)
+
+
+def _column(
+    field: models.Field, as_is: Callable[[Any], bool] | None, values: Sequence[Any], db: Any
+) -> list[Any]:
+    """One column's values prepared as `_prepared` prepares each of them."""
+    if type(field) is models.JSONField:
+        return json_column(field, values, db)
+    if as_is is not None and _all_as_is(as_is, values):
+        return list(values)
+    if type(field) not in _SAME_FOR_SAME:
+        return [_prepared(field, as_is, value, db) for value in values]
+    memo: dict[Any, Any] = {}
+    prepared = []
+    for value in values:
+        if type(value) is not str:
+            prepared.append(_prepared(field, as_is, value, db))
+            continue
+        done = memo.get(value, _MISSING)
+        if done is _MISSING:
+            done = memo[value] = _prepared(field, as_is, value, db)
+        prepared.append(done)
+    return prepared
+
+
+def _all_as_is(as_is: Callable[[Any], bool], values: Sequence[Any]) -> bool:
+    # The two commonest checks inlined: a call per value cost more than the check.
+    if as_is is _is_str:
+        return all(v is None or isinstance(v, str) for v in values)
+    if as_is is _is_int:
+        return all(v is None or type(v) is int for v in values)
+    return all(v is None or as_is(v) for v in values)
 
 
 _copy_plans: dict[tuple[type[models.Model], tuple[str, ...]], CopyPlan] = {}

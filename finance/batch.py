@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from contactsource.bulk import bulk_insert_rows
+from contactsource.datacopy import replaced
 from finance.capstate import CapState, cap_amount, cap_state_build, state_fill
 from finance.models import Cap, LedgerEntry, LedgerKind
 from finance.selectors import counter_rows
@@ -72,7 +73,7 @@ class BatchCaps:
         states = []
         for cap in caps:
             # Every item of a batch arrives at the same instant: one window per cap.
-            state = replace(
+            state = replaced(
                 self._base[cap.pk], amount=cap_amount(cap, cost), used=self.used[cap.pk], buckets=[]
             )
             state.hit = not state.fits

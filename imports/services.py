@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from campaigns.fields import FieldSpec, field_specs_for
 from campaigns.models import Campaign
+from contactsource.gcpause import gc_paused
 from imports.csvfile import CsvFileError, CsvRecord, csv_inspect, csv_records
 from imports.mapping import mapping_guess
 from imports.models import ContactImport, ContactImportProblem, ImportRowOutcome, ImportStatus
@@ -199,7 +200,7 @@ def contact_import_run_chunk(*, import_id: int, rows: int | None = None) -> bool
     run one after the other, and the second starts where the first committed.
     """
     limit = rows or settings.IMPORT_CHUNK_ROWS
-    with transaction.atomic():
+    with gc_paused(), transaction.atomic():
         imp = ContactImport.objects.select_for_update().defer("content").get(pk=import_id)
         if imp.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
             return False

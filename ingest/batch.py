@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
 from campaigns.fields import field_specs_for
+from contactsource.datacopy import replaced
 from ingest import errors
 from ingest.batch_store import Item, item_read, items_store
 from ingest.errors import IntakeError
@@ -108,7 +109,7 @@ def intake_batch(*, req: IntakeRequest) -> BatchOutcome:
     # Loaded once for the whole batch rather than once per item.
     specs = field_specs_for(outcome.campaign.fields.all())
     requests = [
-        replace(
+        replaced(
             req,
             payload=raw if isinstance(raw, dict) else {},
             batch_index=index,

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from contactsource.gcpause import gc_paused
 from ingest import errors
 from ingest.batch import BatchOutcome, intake_batch
 from ingest.errors import IntakeError
@@ -189,9 +190,11 @@ def contacts_batch(request: HttpRequest, source_id: str, campaign_id: str) -> Ht
             request, source_id, campaign_id, errors.BATCH_METHOD_NOT_ALLOWED, "POST"
         )
     started = time.perf_counter()
-    result = run_batch(request, source_id, campaign_id, started=started)
-    if isinstance(result, BatchOutcome) and not result.refused:
-        return json_response(batch_body(result.outcome, result.items, started=started), 200, {})
+    with gc_paused():
+        result = run_batch(request, source_id, campaign_id, started=started)
+        if isinstance(result, BatchOutcome) and not result.refused:
+            body = batch_body(result.outcome, result.items, started=started)
+            return json_response(body, 200, {})
     outcome = result.outcome if isinstance(result, BatchOutcome) else result
     body = outcome_body(outcome, started=started)
     return json_response(body, outcome.http_status, outcome.headers)
