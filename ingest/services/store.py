@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from finance.capstate import CapState
 from finance.models import Cap
@@ -88,6 +88,7 @@ def _store(
     # The COMMIT rides with the counters only when this block is the transaction (a real-time
     # batch item runs in the batch's transaction, and tests may wrap one around it).
     outermost = not connection.in_atomic_block
+    committed = False
     try:
         with transaction.atomic():
             states = _states(req, outcome, caps) if caps and accepted else []
@@ -122,11 +123,21 @@ def _store(
                 _subscribe(req, contact, offer, _endpoint_ids(outcome, contact))
             if states:
                 taken = counters_take(states=states, commit=outermost and event is not None)
+                committed = taken.committed_then_lost
                 caps_report(outcome, caps_taken(states, taken.counters, taken.buckets))
             if event is None:
                 event_create(req, outcome)
             else:
                 outcome.event_id = event.pk
+    except DatabaseError:
+        if not committed:
+            raise
+        # The COMMIT answered and the server then ended the session: the contact is stored,
+        # and its answer says so. Django, ending a transaction that was already over on a
+        # connection that was gone, closed the connection; the next request opens another.
+        logger.warning(
+            "intake: connection lost after COMMIT", extra={"request_id": str(req.request_id)}
+        )
     except CapExceeded:
         # Rolled back: no contact, money, subscription or count. Say which cap and when.
         outcome.contact_id = None

@@ -176,7 +176,7 @@ def contact_write(
     sql = _sql((guard is not None, money is not None, event is not None, shape))
     statements = [(locks.sql, locks.params)] if locks is not None and locks.sql else []
     with connection.wrap_database_errors:
-        row = _execute([*statements, (sql, params)])
+        row, _lost = _execute([*statements, (sql, params)])
     contact_id, event_id = row[:2]
     subscribed = subscriber is not None and new_subscriber_done(subscriber, *row[2:5])
     if contact_id is not None:
@@ -195,6 +195,9 @@ def contact_write(
 class Taken:
     counters: dict[int, Decimal]  # cap id -> used after
     buckets: dict[int, list[tuple[datetime, Decimal]]]  # rolling caps' rows, before the take
+    # The pipeline's COMMIT answered, and then the server ended the session (a shutdown, an
+    # administrator's command): the transaction stands, the connection is gone.
+    committed_then_lost: bool = False
 
 
 def counters_take(*, states: list[CapState], commit: bool) -> Taken:
@@ -206,7 +209,7 @@ def counters_take(*, states: list[CapState], commit: bool) -> Taken:
     `commit` only for the outermost transaction: the caller's atomic block then ends with a
     COMMIT that psycopg does not send (the transaction is over), which Django still logs."""
     try:
-        row = _execute(counters_take_statements(states), commit=commit)
+        row, lost = _execute(counters_take_statements(states), commit=commit)
     except psycopg.Error as exc:
         if exc.sqlstate == CAP_FULL_SQLSTATE:
             raise CapExceeded from None
@@ -218,28 +221,42 @@ def counters_take(*, states: list[CapState], commit: bool) -> Taken:
     return Taken(
         counters={int(cap_id): Decimal(used) for cap_id, used in (moved or [])},
         buckets=_buckets(buckets),
+        committed_then_lost=lost,
     )
 
 
-def _execute(statements: list[tuple[str, list[Any]]], *, commit: bool = False) -> tuple[Any, ...]:
-    """Run the statements in one pipeline and return the last one's row (psycopg's errors).
+def _execute(
+    statements: list[tuple[str, list[Any]]], *, commit: bool = False
+) -> tuple[tuple[Any, ...], bool]:
+    """Run the statements in one pipeline; the last one's row, and whether the connection was
+    lost after the COMMIT had answered (psycopg's errors otherwise).
 
     psycopg sends the transaction's BEGIN first (and waits for it); then the statements (and
     the COMMIT) leave together and come back together: one round trip. The server still runs
     them one after another, each with its own snapshot. They are prepared statements
     (contactsource.prepared): planned once per connection, not once per post."""
+    lost = False
     with prepared_cursors(len(statements)) as cursors:
-        with cursors[0].raw.connection.pipeline():
-            for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                cursor.send(sql, params)
-            if commit:
-                cursors[0].raw.connection.execute("COMMIT")
+        connection_ = cursors[0].raw.connection
+        done = None
+        try:
+            with connection_.pipeline():
+                for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                    cursor.send(sql, params)
+                if commit:
+                    done = connection_.execute("COMMIT")
+        except psycopg.Error:
+            # A server told to stop during the COMMIT finishes it, answers, and ends the session
+            # before it reads the pipeline's Sync: the error comes after the COMMIT's answer.
+            if done is None or done.statusmessage != "COMMIT":
+                raise
+            lost = True
         # Read once the pipeline has ended (its Sync brought every result back): reading
         # inside it would wait for the results once (a flush) and then again for the Sync, a
         # second round trip, one that would also leave a committed post waiting on the wire.
         row = cursors[-1].raw.fetchone()
     assert row is not None
-    return tuple(row)
+    return tuple(row), lost
 
 
 def _buckets(value: Any) -> dict[int, list[tuple[datetime, Decimal]]]:
