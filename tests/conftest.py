@@ -158,6 +158,16 @@ def post_contact(client: Client) -> Callable[..., Any]:
 
 
 @pytest.fixture
+def persistent_connection(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """One connection for every request, as CONN_MAX_AGE gives in production: a test of the
+    intake's statements on the wire sees its own traffic, not a new connection's handshake."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", None)
+    connection.close()
+    yield
+    connection.close()
+
+
+@pytest.fixture
 def person_entry(db: None) -> SourceCampaign:
     """A whitelist entry whose campaign takes email, phone, mobile and names (for persons)."""
     entry: SourceCampaign = SourceCampaignFactory.create()

@@ -13,22 +13,16 @@ import json
 
 import psycopg
 import pytest
-from django.db import connection
 from django.test import Client
 
 from finance.models import CapCounter
 from ingest.models import Contact, IntakeEvent
 from tests.factories import CampaignFieldFactory, CapFactory, SourceCampaignFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def persistent_connection(monkeypatch):
-    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", None)
-    connection.close()
-    yield
-    connection.close()
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("persistent_connection"),  # one connection, as in production
+]
 
 
 @pytest.fixture

@@ -19,18 +19,12 @@ from tests.factories import (
     SourceCampaignFactory,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("persistent_connection"),  # one connection, as in production
+]
 
 POSTS = 8  # PostgreSQL plans a prepared statement five times before it may keep a generic plan
-
-
-@pytest.fixture(autouse=True)
-def persistent_connection(monkeypatch):
-    """One connection for every request, as CONN_MAX_AGE gives in production."""
-    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", None)
-    connection.close()
-    yield
-    connection.close()
 
 
 @pytest.fixture

@@ -27,7 +27,10 @@ from tests.factories import (
 )
 
 # Real transactions (no test savepoints), so the count is what production runs.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("persistent_connection"),  # one connection, as in production
+]
 
 # Statements: the entry with its source, campaign and the digests of its fields, caps and
 # endpoints (1); then BEGIN, the identity's advisory lock, ONE statement writing the contact
@@ -47,16 +50,6 @@ DUPLICATE_TRIPS = 6
 # the price of keeping the counter's row locked only from its upsert to the COMMIT.
 LIMITED = 8
 LIMITED_TRIPS = 7
-
-
-@pytest.fixture(autouse=True)
-def persistent_connection(monkeypatch):
-    """One connection for every request (as CONN_MAX_AGE does in production), so the wire
-    trace below sees the intake's own traffic, not a new connection's handshake."""
-    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", None)
-    connection.close()
-    yield
-    connection.close()
 
 
 def count_round_trips(post: Callable[[], Any]) -> tuple[Any, list[str], int]:
