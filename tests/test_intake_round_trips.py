@@ -4,7 +4,6 @@ for the server on the wire."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import tempfile
 from collections.abc import Callable
@@ -69,11 +68,20 @@ def count_round_trips(post: Callable[[], Any]) -> tuple[Any, list[str], int]:
             pgconn.untrace()
         assert connection.connection.pgconn is pgconn, "the request changed connections"
         trace.seek(0)
-        # A round trip is each time the client, having sent, reads the server's answer: a
-        # run of backend messages after frontend ones (a pipeline's Flush counts, not only its
-        # Sync's ReadyForQuery).
-        sides = [line[0] for line in trace if line[:2] in ("F\t", "B\t")]
-        waits = sum(1 for pair in itertools.pairwise(sides) if pair == ("F", "B"))
+        # A round trip is each wait for the server: a run of backend messages that the client
+        # asked for (its run of messages before ended with a Sync, a Flush or a simple Query),
+        # whether it carried a ReadyForQuery (a Sync) or not (a pipeline read before its end).
+        # A run the client read without asking (an error the server sent at once, read while
+        # the client was still queueing) is no wait.
+        waits, asked, previous = 0, False, ""
+        for line in trace:
+            side, _length, message = [*line.split("\t"), "", ""][:3]
+            if side == "F":
+                asked = asked or message.startswith(("Sync", "Flush", "Query"))
+            elif side == "B" and previous == "F":
+                waits += asked
+                asked = False
+            previous = side or previous
     return response, [q["sql"] for q in queries.captured_queries], waits
 
 
