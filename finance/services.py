@@ -59,16 +59,16 @@ def counters_params(states: Sequence[CapState]) -> list[Any]:
     return params
 
 
-# The same conditional upsert as _ADD_SQL, as a data-modifying CTE of the intake's one write
-# statement: `{rows}` is a VALUES list of typed rows, `{guard}` a condition (the contact row
-# was written). A full cap yields no row, and the caller rolls the whole statement back.
+# The same conditional upsert as _ADD_SQL, as the data-modifying CTE of the intake's counters
+# statement (counters_take_statements): `{rows}` is a VALUES list of typed rows. A full cap
+# yields no row, and that statement then calls finance_cap_full().
 # A rolling cap's row carries its window's start: it is taken only if the sum of its buckets
 # (read with this statement's snapshot, after the caller locked the cap row) leaves room, as
 # _rolling_take checks in Python.
 COUNTERS_CTE_SQL = (
     'INSERT INTO finance_capcounter (cap_id, window_start, used, "limit") '
     "SELECT v.cap_id, v.window_start, v.used, v.lim FROM (VALUES {rows}) "
-    "AS v(cap_id, window_start, used, lim, since) WHERE {guard} AND (v.since IS NULL OR "
+    "AS v(cap_id, window_start, used, lim, since) WHERE (v.since IS NULL OR "
     "coalesce((SELECT sum(cc.used) FROM finance_capcounter cc WHERE cc.cap_id = v.cap_id "
     "AND cc.window_start >= v.since), 0) + v.used <= v.lim) "
     "ON CONFLICT (cap_id, window_start) DO UPDATE "
@@ -118,7 +118,7 @@ def counters_take_statements(states: Sequence[CapState]) -> list[tuple[str, list
             else "NULL"
         )
         sql = _TAKE_SQL[(len(states), len(rolling))] = (
-            f"WITH k AS ({upsert.replace('{guard}', 'TRUE')}) "  # noqa: S608 (no values)
+            f"WITH k AS ({upsert}) "  # noqa: S608 (no values)
             "SELECT (SELECT json_agg(json_build_array(cap_id, used::text)) FROM k), "
             f"{buckets}, "
             f"CASE WHEN (SELECT count(*) FROM k) < {len(states):d} THEN finance_cap_full() END"

@@ -88,7 +88,7 @@ def _store(
     # The COMMIT rides with the counters only when this block is the transaction (a real-time
     # batch item runs in the batch's transaction, and tests may wrap one around it).
     outermost = not connection.in_atomic_block
-    committed = False
+    lost_after_commit = False
     try:
         with transaction.atomic():
             states = _states(req, outcome, caps) if caps and accepted else []
@@ -123,14 +123,14 @@ def _store(
                 _subscribe(req, contact, offer, _endpoint_ids(outcome, contact))
             if states:
                 taken = counters_take(states=states, commit=outermost and event is not None)
-                committed = taken.committed_then_lost
+                lost_after_commit = taken.committed_then_lost
                 caps_report(outcome, caps_taken(states, taken.counters, taken.buckets))
             if event is None:
                 event_create(req, outcome)
             else:
                 outcome.event_id = event.pk
     except DatabaseError:
-        if not committed:
+        if not lost_after_commit:
             raise
         # The COMMIT answered and the server then ended the session: the contact is stored,
         # and its answer says so. Django, ending a transaction that was already over on a
