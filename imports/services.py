@@ -29,11 +29,11 @@ from imports.csvfile import CsvFileError, CsvRecord, csv_inspect, csv_records
 from imports.mapping import mapping_guess
 from imports.models import ContactImport, ContactImportProblem, ImportRowOutcome, ImportStatus
 from imports.selectors import contact_import_bytes
-from ingest.batch_store import Item, intake_batch_items, item_priced
+from ingest.batch_store import intake_batch_items
 from ingest.errors import IntakeError
 from ingest.parsing import clean_fields
 from ingest.pipeline import IntakeOutcome, IntakeRequest
-from ingest.services.decide import _read_fields
+from ingest.services.decide import Item, _read_fields, item_priced
 from sources.models import Source, SourceCampaign
 
 logger = logging.getLogger(__name__)

@@ -17,9 +17,7 @@ real-time buyer (one synchronous call per contact) take the item-by-item path in
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -44,44 +42,16 @@ from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.services.checks import _prepare
 from ingest.services.decide import (
     CONTACT_COLUMNS,
+    Item,
     _contact_build,
-    _read_fields,
     contact_split,
-    identity_hash,
-    identity_of,
-    refuse,
-    scrub_and_price,
-    scrub_seed,
+    item_fields_read,
 )
 from ingest.services.events import event_values
 from subscriptions.services.batch import PersonsBatch
 from subscriptions.services.subscribing import PersonData
 
 logger = logging.getLogger(__name__)
-
-KEPT = frozenset({IntakeStatus.ACCEPTED, IntakeStatus.SCRUBBED})
-
-
-@dataclass
-class Item:
-    req: IntakeRequest
-    outcome: IntakeOutcome
-    soft: dict[str, str] = field(default_factory=dict)
-    values: dict[str, Any] | None = None
-    id_hash: str = ""
-    price: Decimal = Decimal("0")
-    caps: list[Cap] = field(default_factory=list)
-    person: PersonData | None = None  # whom a kept item subscribes
-    refusal: IntakeError | None = None
-
-    @property
-    def live(self) -> bool:
-        """Still in the running (read and priced, not refused yet)."""
-        return self.values is not None and self.outcome.status in KEPT
-
-    def refuse(self, exc: IntakeError) -> None:
-        self.refusal = exc
-        refuse(self.outcome, exc, self.soft)
 
 
 def item_read(
@@ -92,23 +62,11 @@ def item_read(
     if not isinstance(raw, dict):
         item.refuse(IntakeError(errors.ITEM_NOT_OBJECT))
         return item
-    outcome = item.outcome
     try:
-        fields = _prepare(req, outcome, item.soft)
-        values = _read_fields(fields, outcome, item.soft, specs)
+        item_fields_read(item, _prepare(req, item.outcome, item.soft), specs)
     except IntakeError as exc:
         item.refuse(exc)
-        return item
-    item_priced(item, values, scrub=True)
     return item
-
-
-def item_priced(item: Item, values: dict[str, Any], *, scrub: bool) -> None:
-    """A read item's identity, scrub and price (an import's rows are never scrubbed)."""
-    identity = identity_of(values)
-    item.values, item.id_hash = values, identity_hash(identity)
-    seed = scrub_seed(identity, item.req)
-    item.price = scrub_and_price(item.outcome, seed, item.soft, scrub=scrub)
 
 
 def _caps_by_utm(batch: IntakeOutcome, items: list[Item]) -> None:

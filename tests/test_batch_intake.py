@@ -149,16 +149,16 @@ def test_verbose_mode_shows_each_items_stored_fields(client, entry):
 
 
 def test_one_crashing_item_answers_500_and_the_others_are_kept(client, entry, monkeypatch):
-    from ingest import batch_store
+    from ingest.services import decide
 
-    original = batch_store._read_fields
+    original = decide._read_fields
 
     def flaky(fields, outcome, soft, specs=None):
         if fields.get("email") == "c1@example.com":
             raise RuntimeError("boom")
         return original(fields, outcome, soft, specs)
 
-    monkeypatch.setattr(batch_store, "_read_fields", flaky)
+    monkeypatch.setattr(decide, "_read_fields", flaky)
     contacts = [{"email": f"c{i}@example.com"} for i in range(3)]
 
     response = post_batch(client, entry, {"contacts": contacts})

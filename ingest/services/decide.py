@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from campaigns.fields import FieldSpec
+from finance.models import Cap
 from ingest import errors
 from ingest.admission import is_scrubbed
 from ingest.errors import IntakeError
@@ -76,6 +78,51 @@ def contact_split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     columns = {k: v for k, v in values.items() if k in CONTACT_COLUMNS}
     custom = {k: v for k, v in values.items() if k not in CONTACT_COLUMNS}
     return columns, custom
+
+
+KEPT = frozenset({IntakeStatus.ACCEPTED, IntakeStatus.SCRUBBED})
+
+
+@dataclass
+class Item:
+    """One contact through the intake: a single post is a list of one, a batch up to its limit,
+    an import chunk its rows. Read and priced here, the same way for all three; then decided
+    and written by the single post's statement or the batch's set-based write."""
+
+    req: IntakeRequest
+    outcome: IntakeOutcome
+    soft: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] | None = None
+    id_hash: str = ""
+    price: Decimal = Decimal("0")
+    caps: list[Cap] = field(default_factory=list)
+    person: PersonData | None = None  # whom a kept item subscribes
+    refusal: IntakeError | None = None
+
+    @property
+    def live(self) -> bool:
+        """Still in the running (read and priced, not refused yet)."""
+        return self.values is not None and self.outcome.status in KEPT
+
+    def refuse(self, exc: IntakeError) -> None:
+        self.refusal = exc
+        refuse(self.outcome, exc, self.soft)
+
+
+def item_fields_read(
+    item: Item, fields: dict[str, Any], specs: dict[str, FieldSpec] | None = None
+) -> None:
+    """A posted item's fields read against the campaign's (422, 400), then priced; raises the
+    refusal (single posts and batches; an import maps its row's values itself)."""
+    item_priced(item, _read_fields(fields, item.outcome, item.soft, specs), scrub=True)
+
+
+def item_priced(item: Item, values: dict[str, Any], *, scrub: bool) -> None:
+    """A read item's identity, scrub and price (an import's rows are never scrubbed)."""
+    identity = identity_of(values)
+    item.values, item.id_hash = values, identity_hash(identity)
+    seed = scrub_seed(identity, item.req)
+    item.price = scrub_and_price(item.outcome, seed, item.soft, scrub=scrub)
 
 
 def _contact_build(

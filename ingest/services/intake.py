@@ -27,14 +27,11 @@ from ingest.models import IntakeStatus
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.services.checks import _authenticate, _prepare
 from ingest.services.decide import (
+    Item,
     _contact_build,
     _offer_real_time,
-    _read_fields,
-    identity_hash,
-    identity_of,
+    item_fields_read,
     refuse,
-    scrub_and_price,
-    scrub_seed,
 )
 from ingest.services.events import event_create
 from ingest.services.store import _store
@@ -92,11 +89,11 @@ def _run_authenticated(
     specs: dict[str, FieldSpec] | None = None,
 ) -> None:
     """Everything after authentication; a batch item starts here (`specs` loaded once per batch)."""
-    values = _read_fields(fields, outcome, soft, specs)
-    identity = identity_of(values)
-    id_hash = identity_hash(identity)
+    item = Item(req=req, outcome=outcome, soft=soft)  # a list of one
+    item_fields_read(item, fields, specs)
+    assert item.values is not None
+    values, id_hash, price = item.values, item.id_hash, item.price
     entry = outcome.entry
-    price = scrub_and_price(outcome, scrub_seed(identity, req), soft)
     scrubbed = outcome.status == IntakeStatus.SCRUBBED
     caps = caps_for(outcome, values)
     if outcome.test or (caps and (scrubbed or (entry and entry.real_time))):
