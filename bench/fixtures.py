@@ -140,11 +140,29 @@ class Autoanalyze:
     def _run(self) -> None:
         import psycopg
 
-        with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        url = os.environ["DATABASE_URL"]
+        with psycopg.connect(url, autocommit=True, application_name=BENCH_OWN) as conn:
             while True:
                 conn.execute(f"ANALYZE {', '.join(INTAKE_TABLES)}")
                 if self._stop.wait(self.interval):
                     return
+
+
+# The benchmark's own connections (this process's ANALYZE thread) are named so that
+# server_backend_pids leaves them out of the server's CPU per request.
+BENCH_OWN = "bench-own"
+
+
+def server_backend_pids() -> list[int]:
+    """The PostgreSQL backends serving the bench database to others: the web's connections."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
+            "AND application_name IS DISTINCT FROM %s",
+            [BENCH_OWN],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def analyze() -> None:

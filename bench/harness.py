@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -74,6 +75,25 @@ def descendants(pid: int) -> list[int]:
         found.append(current)
         todo.extend(children.get(current, []))
     return found
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """Each live process's user + system CPU seconds so far (fields 14 and 15 of its stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone
+        found[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two samples; a process started since counts whole. One that ended
+    since is lost (a database connection closed after CONN_MAX_AGE, say): a slight undercount."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -192,10 +212,16 @@ def run_wrk(
 ) -> dict[str, float]:
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]
     argv += ["-s", str(ROOT / "bench" / "intake.lua"), url, "--", str(run), token]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True)
+    spent = resource.getrusage(resource.RUSAGE_CHILDREN)
     for line in done.stdout.splitlines():
         if line.startswith("BENCH_JSON "):
             result: dict[str, float] = json.loads(line.removeprefix("BENCH_JSON "))
+            # wrk is the only child this call waits for: the difference is its CPU.
+            result["wrk_cpu_s"] = round(
+                spent.ru_utime + spent.ru_stime - children.ru_utime - children.ru_stime, 3
+            )
             return result
     raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
 

@@ -37,6 +37,20 @@ def _intake(r: dict[str, Any]) -> list[str]:
             f"| {med['p99_ms']:.1f} | {sum(int(x['non2xx']) for x in r['runs'][side])} |"
         )
     lines += ["", f"**Ratio full / bare: {r['ratio']:.2f}**", ""]
+    if "web_cpu_ms" in r["median"]["full"]:
+        lines += [
+            "CPU per request in the median run, ms (the web's processes, the database backends "
+            "serving them, wrk):",
+            "",
+            "| view | web | database | wrk |",
+            "|---|---|---|---|",
+        ]
+        for side in ("bare", "full"):
+            med = r["median"][side]
+            lines.append(
+                f"| {side} | {med['web_cpu_ms']} | {med['db_cpu_ms']} | {med['wrk_cpu_ms']} |"
+            )
+        lines.append("")
     lines += [
         "Latency at half of each side's maximum (fixed rate, from the moment each request was "
         "due):",

@@ -70,7 +70,8 @@ def step_intake(ctx: Context) -> dict[str, Any]:
             )
         for _ in range(3):
             for side in ("bare", "full"):
-                result = harness.run_wrk(
+                result = _wrk_with_cpu(
+                    web,
                     base + paths[side],
                     run=ctx.slot(),
                     token=target.token,
@@ -79,7 +80,11 @@ def step_intake(ctx: Context) -> dict[str, Any]:
                 )
                 runs[side].append(result)
                 web.sample_memory()
-                print(f"  {side}: {result['rps']:.0f} req/s, p99 {result['p99_ms']:.1f} ms")
+                print(
+                    f"  {side}: {result['rps']:.0f} req/s, p99 {result['p99_ms']:.1f} ms, "
+                    f"CPU ms per request: web {result['web_cpu_ms']}, "
+                    f"database {result['db_cpu_ms']}, wrk {result['wrk_cpu_ms']}"
+                )
         median = {side: _median_run(runs[side]) for side in runs}
         half_load = {}
         for side in ("bare", "full"):
@@ -106,6 +111,23 @@ def step_intake(ctx: Context) -> dict[str, Any]:
         "web_memory": memory,
         "counts": fixtures.counts(),
     }
+
+
+def _wrk_with_cpu(web: harness.Service, url: str, **wrk: Any) -> dict[str, float]:
+    """A wrk run, with the CPU each side spent per request: the web's processes, the database
+    backends serving them, and wrk itself. Milliseconds of CPU barely depend on what else the
+    machine runs (requests per second do), so they say where a request's cost goes."""
+    web_pids = harness.descendants(web.process.pid)
+    web_before = harness.cpu_seconds(web_pids)
+    db_before = harness.cpu_seconds(fixtures.server_backend_pids())
+    result = harness.run_wrk(url, **wrk)
+    web_after = harness.cpu_seconds(web_pids)
+    db_after = harness.cpu_seconds(fixtures.server_backend_pids())
+    requests = max(1, int(result["requests"]))
+    result["web_cpu_ms"] = round(harness.cpu_spent(web_before, web_after) * 1000 / requests, 2)
+    result["db_cpu_ms"] = round(harness.cpu_spent(db_before, db_after) * 1000 / requests, 2)
+    result["wrk_cpu_ms"] = round(result.pop("wrk_cpu_s") * 1000 / requests, 2)
+    return result
 
 
 PREFILL_CONTACTS = 30_000
