@@ -153,16 +153,53 @@ class Autoanalyze:
 BENCH_OWN = "bench-own"
 
 
-def server_backend_pids() -> list[int]:
-    """The PostgreSQL backends serving the bench database to others: the web's connections."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
-            "AND application_name IS DISTINCT FROM %s",
-            [BENCH_OWN],
+class BackendCpu:
+    """The CPU seconds spent by the PostgreSQL backends serving the bench database to others
+    (the web's connections) during the block. Sampled every quarter second, so a backend that
+    ends inside the block (a connection closed after CONN_MAX_AGE) still counts up to its last
+    sample; one that starts inside it counts whole."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.interval = interval
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="backend-cpu", daemon=True)
+
+    @property
+    def spent(self) -> float:
+        return sum(cpu - self.first.get(pid, 0.0) for pid, cpu in self.last.items())
+
+    def __enter__(self) -> BackendCpu:
+        import psycopg
+
+        self._conn = psycopg.connect(
+            os.environ["DATABASE_URL"], autocommit=True, application_name=BENCH_OWN
         )
-        return [row[0] for row in cursor.fetchall()]
+        self.first = self._sample()
+        self.last = dict(self.first)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self.last.update(self._sample())
+        self._conn.close()
+
+    def _sample(self) -> dict[int, float]:
+        from bench.harness import cpu_seconds
+
+        rows = self._conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND application_name IS DISTINCT FROM %s",
+            [BENCH_OWN],
+        ).fetchall()
+        return cpu_seconds([row[0] for row in rows])
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.last.update(self._sample())
 
 
 def analyze() -> None:

@@ -17,6 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from pyinstrument import Profiler
 
+from bench import harness
 from bench.fixtures import BenchTarget
 from bench.pace import contact_body
 
@@ -49,12 +50,16 @@ def profile_intake(
     # CPU time of this process (the Python side) barely depends on what else the machine runs;
     # wall time does, so both are reported.
     statuses: dict[int, int] = {}
+    # The one PostgreSQL backend serving this client: its CPU is the server's side of a post.
+    backend = connection.connection.info.backend_pid
+    backend_started = harness.cpu_seconds([backend])[backend]
     started, cpu_started = time.perf_counter(), time.process_time()
     for i in range(requests):
         status = post(first_index + i)
         statuses[status] = statuses.get(status, 0) + 1
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
+    backend_cpu = harness.cpu_seconds([backend]).get(backend, backend_started) - backend_started
     first_index += requests
 
     # Wall time per statement kind (Django's debug log times each execute, waits included).
@@ -101,6 +106,7 @@ def profile_intake(
         "statuses": statuses,
         "ms_per_request": round(elapsed / requests * 1000, 3),
         "cpu_ms_per_request": round(cpu / requests * 1000, 3),
+        "db_cpu_ms_per_request": round(backend_cpu / requests * 1000, 3),
         "queries_per_request": len(statements),
         "statement_ms": statement_ms,
         "profile": str(out_dir / "profile.txt"),

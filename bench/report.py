@@ -92,7 +92,8 @@ def _profile(r: dict[str, Any]) -> list[str]:
         "### Intake profile (in-process, pyinstrument)",
         "",
         f"{r['requests']} posts: {r['ms_per_request']} ms per request without the profiler "
-        f"({r.get('cpu_ms_per_request', '?')} ms of CPU in the Python process), "
+        f"({r.get('cpu_ms_per_request', '?')} ms of CPU in the Python process, "
+        f"{r.get('db_cpu_ms_per_request', '?')} ms in its PostgreSQL backend), "
         f"{r['queries_per_request']} queries per accepted contact; statuses {r['statuses']}.",
         "",
         "| statement (start) | count | mean ms (wall, waits included) |",

@@ -119,13 +119,12 @@ def _wrk_with_cpu(web: harness.Service, url: str, **wrk: Any) -> dict[str, float
     machine runs (requests per second do), so they say where a request's cost goes."""
     web_pids = harness.descendants(web.process.pid)
     web_before = harness.cpu_seconds(web_pids)
-    db_before = harness.cpu_seconds(fixtures.server_backend_pids())
-    result = harness.run_wrk(url, **wrk)
+    with fixtures.BackendCpu() as backends:
+        result = harness.run_wrk(url, **wrk)
     web_after = harness.cpu_seconds(web_pids)
-    db_after = harness.cpu_seconds(fixtures.server_backend_pids())
     requests = max(1, int(result["requests"]))
     result["web_cpu_ms"] = round(harness.cpu_spent(web_before, web_after) * 1000 / requests, 2)
-    result["db_cpu_ms"] = round(harness.cpu_spent(db_before, db_after) * 1000 / requests, 2)
+    result["db_cpu_ms"] = round(backends.spent * 1000 / requests, 2)
     result["wrk_cpu_ms"] = round(result.pop("wrk_cpu_s") * 1000 / requests, 2)
     return result
 
