@@ -76,6 +76,20 @@ def _preparing_on(raw: psycopg.Connection[Any]) -> None:
     raw.prepare_threshold = ONLY_WHEN_ASKED
 
 
+def begin_queued(raw: psycopg.Connection[Any]) -> None:
+    """Inside `raw.pipeline()`, before its first statement: queue the transaction's BEGIN with
+    the statements that follow. psycopg would send its own BEGIN alone with a Sync and wait for
+    the answer, one round trip for nothing. No-op when autocommit or a transaction is open."""
+    if raw.autocommit or raw.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+        return
+    begin = raw._get_tx_start_command()  # as psycopg's own: BEGIN and the isolation level
+    raw._autocommit = True  # only so that this execute does not start a transaction first
+    try:
+        raw.execute(begin)
+    finally:
+        raw._autocommit = False
+
+
 @contextmanager
 def prepared_cursor() -> Iterator[PreparedCursor]:
     with prepared_cursors(1) as (cursor,):
