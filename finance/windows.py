@@ -9,6 +9,7 @@ Two kinds of duration (see docs/caps-and-finance.md):
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -63,8 +64,10 @@ class CapDuration:
         return max(1, int(self.nominal.total_seconds()) // ROLLING_BUCKETS)
 
 
+@functools.lru_cache(maxsize=512)
 def duration_parse(text: str) -> CapDuration:
-    """`day|week|month|year` or a positive ISO 8601 duration; raises ValueError otherwise."""
+    """`day|week|month|year` or a positive ISO 8601 duration; raises ValueError otherwise.
+    Cached: every post parses its caps' durations, and a parsed one is frozen."""
     value = (text or "").strip()
     if value.lower() in CALENDAR_UNITS:
         return CapDuration(text=value.lower(), unit=value.lower())
