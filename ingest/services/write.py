@@ -24,7 +24,7 @@ import psycopg._queries as _psycopg_queries
 from django.db import connection, models
 
 from contactsource.bulk import RowPlan
-from contactsource.prepared import begin_queued, prepared_cursors
+from contactsource.prepared import pipeline_sent_once, prepared_cursors
 from finance.capstate import CapState
 from finance.services import CAP_FULL_SQLSTATE, CapExceeded, counters_take_statements
 from ingest.admission import IntakeLocks
@@ -240,8 +240,7 @@ def _execute(
         connection_ = cursors[0].raw.connection
         done = None
         try:
-            with connection_.pipeline():
-                begin_queued(connection_)
+            with pipeline_sent_once(connection_):
                 for cursor, (sql, params) in zip(cursors, statements, strict=True):
                     cursor.send(sql, params)
                 if commit:
