@@ -219,15 +219,26 @@ def _contact_row(item: Item) -> tuple[Any, ...]:
 
 
 def _store(
-    batch: IntakeOutcome, items: list[Item], bc: BatchCaps, persons: PersonsBatch, *, memo: str
+    batch: IntakeOutcome,
+    items: list[Item],
+    bc: BatchCaps,
+    persons: PersonsBatch,
+    *,
+    memo: str,
+    logged: list[Item],
 ) -> None:
+    """Write the kept items and every logged item's event: first the statements that read or
+    update (the persons' merge, the counters), then the inserts."""
     assert batch.source is not None and batch.campaign is not None
     kept = [i for i in items if i.live and not i.outcome.test]
     rows = [_contact_row(i) for i in kept]
-    ids = bulk_insert_rows(Contact, _CONTACT_ROW, rows)
     at = items[0].req.received_at
+    people = [i.person for i in kept if i.person is not None]
+    assert len(people) == len(kept)
+    subscribing = persons.merge(people, campaign_id=batch.campaign.pk) if people else None
+    bc.flush()
+    ids = bulk_insert_rows(Contact, _CONTACT_ROW, rows)
     money = []
-    subscribing: list[tuple[int, PersonData]] = []
     for item, contact_id, row in zip(kept, ids, rows, strict=True):
         outcome = item.outcome
         outcome.contact_id = contact_id
@@ -236,18 +247,27 @@ def _store(
             money.append(
                 (contact_id, row[0], row[1], row[_UTM_SOURCE], outcome.cost, outcome.revenue)
             )
-        assert item.person is not None
-        subscribing.append((contact_id, item.person))
     ledger_record_intakes(money, at=at, memo=memo)
-    if subscribing:
-        persons.subscribe(
-            subscribing, campaign_id=batch.campaign.pk, source_id=batch.source.pk, at=at
-        )
-    bc.flush()
+    if subscribing is not None:
+        subscribing.write(ids, campaign_id=batch.campaign.pk, source_id=batch.source.pk, at=at)
+    _events_write(logged)
+
+
+def _events_write(logged: list[Item]) -> None:
+    events = [event_values(i.req, i.outcome) for i in logged]
+    if events:
+        columns = tuple(events[0])  # every row has the same keys, in the same order
+        ids = bulk_insert_rows(IntakeEvent, columns, [tuple(e.values()) for e in events])
+        for item, event_id in zip(logged, ids, strict=True):
+            item.outcome.event_id = event_id
 
 
 def intake_batch_items(
-    *, batch: IntakeOutcome, items: list[Item], capped: bool = True, log_refused: bool = True
+    *,
+    batch: IntakeOutcome,
+    items: list[Item],
+    capped: bool = True,
+    log_refused: bool = True,
 ) -> None:
     """Decide and store the read items in order, one event each (call inside a transaction).
 
@@ -255,32 +275,29 @@ def intake_batch_items(
     imported rows are logged (`log_refused=False`: the others become import problems)."""
     assert batch.campaign is not None
     live = [i for i in items if i.live]
-    if live:
-        if capped:
-            _caps_by_utm(batch, live)
-        seen, window = _duplicates_seen(batch, live)
-        people = [i for i in live if not i.outcome.test]
-        for item in people:
-            # The stored contact's person (person_of_contact): its columns are these values.
-            item.person = PersonData.from_contact_values(item.values or {})
-        # Lock order as a single post: duplicates, then persons, then caps.
-        persons = PersonsBatch([i.person for i in people if i.person is not None])
-        union = {cap.pk: cap for i in live for cap in i.caps}
-        bc = BatchCaps(
-            list(union.values()), at=live[0].req.received_at, timezone=batch.campaign.timezone
-        )
-        for item in live:
-            _decide(item, bc, seen, window)
-        # Uncapped items are a file import's: their ledger rows say so, and cap recounts
-        # leave them out as the caps never counted them.
-        _store(batch, items, bc, persons, memo="" if capped else IMPORTED_MEMO)
+    if not live:
+        _events_write(items if log_refused else [])
+        return
+    if capped:
+        _caps_by_utm(batch, live)
+    seen, window = _duplicates_seen(batch, live)
+    people = [i for i in live if not i.outcome.test]
+    for item in people:
+        # The stored contact's person (person_of_contact): its columns are these values.
+        item.person = PersonData.from_contact_values(item.values or {})
+    # Lock order as a single post: duplicates, then persons, then caps.
+    persons = PersonsBatch([i.person for i in people if i.person is not None])
+    union = {cap.pk: cap for i in live for cap in i.caps}
+    bc = BatchCaps(
+        list(union.values()), at=live[0].req.received_at, timezone=batch.campaign.timezone
+    )
+    for item in live:
+        _decide(item, bc, seen, window)
     logged = items if log_refused else [i for i in items if i.live]
-    events = [event_values(i.req, i.outcome) for i in logged]
-    if events:
-        columns = tuple(events[0])  # every row has the same keys, in the same order
-        ids = bulk_insert_rows(IntakeEvent, columns, [tuple(e.values()) for e in events])
-        for item, event_id in zip(logged, ids, strict=True):
-            item.outcome.event_id = event_id
+    # Uncapped items are a file import's: their ledger rows say so, and cap recounts
+    # leave them out as the caps never counted them.
+    memo = "" if capped else IMPORTED_MEMO
+    _store(batch, items, bc, persons, memo=memo, logged=logged)
 
 
 def items_store(*, batch: IntakeOutcome, items: list[Item]) -> list[IntakeOutcome]:
