@@ -23,11 +23,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Model
 
 from campaigns.fields import FieldSpec
 from contactsource.bulk import bulk_insert_rows
+from contactsource.copyqueue import copies_overlapped
 from finance.batch import BatchCaps, ledger_record_intakes
-from finance.models import Cap
+from finance.models import Cap, LedgerEntry
 from finance.selectors import caps_applicable
 from finance.services import IMPORTED_MEMO
 from ingest import errors
@@ -228,7 +230,8 @@ def _store(
     logged: list[Item],
 ) -> None:
     """Write the kept items and every logged item's event: first the statements that read or
-    update (the persons' merge, the counters), then the inserts."""
+    update (the persons' merge, the counters), then the inserts, each table's COPY running
+    while the next one's rows are built (contactsource.copyqueue)."""
     assert batch.source is not None and batch.campaign is not None
     kept = [i for i in items if i.live and not i.outcome.test]
     rows = [_contact_row(i) for i in kept]
@@ -237,20 +240,25 @@ def _store(
     assert len(people) == len(kept)
     subscribing = persons.merge(people, campaign_id=batch.campaign.pk) if people else None
     bc.flush()
-    ids = bulk_insert_rows(Contact, _CONTACT_ROW, rows)
-    money = []
-    for item, contact_id, row in zip(kept, ids, rows, strict=True):
-        outcome = item.outcome
-        outcome.contact_id = contact_id
-        if outcome.status == IntakeStatus.ACCEPTED:
-            assert outcome.cost is not None and outcome.revenue is not None
-            money.append(
-                (contact_id, row[0], row[1], row[_UTM_SOURCE], outcome.cost, outcome.revenue)
-            )
-    ledger_record_intakes(money, at=at, memo=memo)
-    if subscribing is not None:
-        subscribing.write(ids, campaign_id=batch.campaign.pk, source_id=batch.source.pk, at=at)
-    _events_write(logged)
+    accepted = sum(i.outcome.status == IntakeStatus.ACCEPTED for i in kept)
+    counts: dict[type[Model], int] = {Contact: len(kept), LedgerEntry: 2 * accepted}
+    counts.update(subscribing.counts() if subscribing is not None else {})
+    counts[IntakeEvent] = len(logged)
+    with copies_overlapped(counts):
+        ids = bulk_insert_rows(Contact, _CONTACT_ROW, rows)
+        money = []
+        for item, contact_id, row in zip(kept, ids, rows, strict=True):
+            outcome = item.outcome
+            outcome.contact_id = contact_id
+            if outcome.status == IntakeStatus.ACCEPTED:
+                assert outcome.cost is not None and outcome.revenue is not None
+                money.append(
+                    (contact_id, row[0], row[1], row[_UTM_SOURCE], outcome.cost, outcome.revenue)
+                )
+        ledger_record_intakes(money, at=at, memo=memo)
+        if subscribing is not None:
+            subscribing.write(ids, campaign_id=batch.campaign.pk, source_id=batch.source.pk, at=at)
+        _events_write(logged)
 
 
 def _events_write(logged: list[Item]) -> None:
