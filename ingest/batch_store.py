@@ -17,6 +17,7 @@ real-time buyer (one synchronous call per contact) take the item-by-item path in
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -228,6 +229,7 @@ def _store(
     *,
     memo: str,
     logged: list[Item],
+    meanwhile: Callable[[], None] | None,
 ) -> None:
     """Write the kept items and every logged item's event: first the statements that read or
     update (the persons' merge, the counters), then the inserts, each table's COPY running
@@ -259,6 +261,8 @@ def _store(
         if subscribing is not None:
             subscribing.write(ids, campaign_id=batch.campaign.pk, source_id=batch.source.pk, at=at)
         _events_write(logged)
+        if meanwhile is not None:
+            meanwhile()  # while the helper thread writes
 
 
 def _events_write(logged: list[Item]) -> None:
@@ -276,15 +280,20 @@ def intake_batch_items(
     items: list[Item],
     capped: bool = True,
     log_refused: bool = True,
+    meanwhile: Callable[[], None] | None = None,
 ) -> None:
     """Decide and store the read items in order, one event each (call inside a transaction).
 
     A CSV import's chunk comes here too: its rows meet no cap (`capped=False`) and only its
-    imported rows are logged (`log_refused=False`: the others become import problems)."""
+    imported rows are logged (`log_refused=False`: the others become import problems); it
+    reads its next chunk in `meanwhile`, called once the writes are sent, while the database
+    works on them."""
     assert batch.campaign is not None
     live = [i for i in items if i.live]
     if not live:
         _events_write(items if log_refused else [])
+        if meanwhile is not None:
+            meanwhile()
         return
     if capped:
         _caps_by_utm(batch, live)
@@ -305,7 +314,7 @@ def intake_batch_items(
     # Uncapped items are a file import's: their ledger rows say so, and cap recounts
     # leave them out as the caps never counted them.
     memo = "" if capped else IMPORTED_MEMO
-    _store(batch, items, bc, persons, memo=memo, logged=logged)
+    _store(batch, items, bc, persons, memo=memo, logged=logged, meanwhile=meanwhile)
 
 
 def items_store(*, batch: IntakeOutcome, items: list[Item]) -> list[IntakeOutcome]:
