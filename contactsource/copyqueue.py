@@ -16,6 +16,14 @@ of all of them, some 12,000), then Python built the next table's rows. Inside
   (a Django execute wrapper), so statements still run in the order the code sends them, and
   an error of a COPY is raised there, or when the block ends, in the caller's thread.
 
+While a block runs, Python's switch interval is 0.5 ms instead of 5 (`_switching_often`): the
+helper thread needs the GIL for a moment at each step of a COPY (a piece sent, the COPY's
+result, the next job), and with the caller's thread busy it waited up to the whole interval
+each time, the database idle meanwhile (an import of 20,000 rows in process, alternating: 0.6
+to 11 % faster in four runs of four; docs/benchmarks.md). Like the garbage collector's pause
+(contactsource/gcpause.py), it is the process's setting, put back when the last block of the
+process ends.
+
 Every deferrable constraint of this schema is a foreign key created initially deferred
 (Django's default), so `SET CONSTRAINTS ALL DEFERRED` puts back exactly what was there; a parent
 row must be written before its children inside the block (contacts before their events).
@@ -24,6 +32,7 @@ row must be written before its children inside the block (contacts before their 
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -97,6 +106,29 @@ class _Copies:
         self.thread.join()
 
 
+SWITCH_INTERVAL = 0.0005
+_lock = threading.Lock()
+_running = 0
+_interval_before = 0.0
+
+
+@contextmanager
+def _switching_often() -> Iterator[None]:
+    global _running, _interval_before
+    with _lock:
+        _running += 1
+        if _running == 1:
+            _interval_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(SWITCH_INTERVAL, _interval_before))
+    try:
+        yield
+    finally:
+        with _lock:
+            _running -= 1
+            if _running == 0:
+                sys.setswitchinterval(_interval_before)
+
+
 @contextmanager
 def copies_overlapped(counts: Mapping[type[models.Model], int]) -> Iterator[None]:
     """Inside a transaction: `bulk_insert_rows` of exactly `counts[model]` rows for each model
@@ -113,7 +145,7 @@ def copies_overlapped(counts: Mapping[type[models.Model], int]) -> Iterator[None
     token = copy_queue.set(copies)
     copies.thread.start()
     try:
-        with db.execute_wrapper(copies.before_statement):
+        with _switching_often(), db.execute_wrapper(copies.before_statement):
             yield
             copies.wait()
     except BaseException:

@@ -3,6 +3,7 @@ order given, and a failed one fails the caller's transaction."""
 
 from __future__ import annotations
 
+import sys
 import uuid
 from datetime import UTC, datetime
 
@@ -10,7 +11,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from contactsource.bulk import COPY_MIN_ROWS, bulk_insert_rows
-from contactsource.copyqueue import copies_overlapped
+from contactsource.copyqueue import SWITCH_INTERVAL, copies_overlapped
 from ingest.models import Contact, IntakeEvent
 from tests.factories import SourceCampaignFactory
 
@@ -96,3 +97,14 @@ def test_fewer_rows_than_copy_takes_go_in_line():
         ids = bulk_insert_rows(Contact, CONTACT, contacts(entry, 2))
 
     assert sorted(Contact.objects.values_list("id", flat=True)) == sorted(ids)
+
+
+def test_the_switch_interval_is_short_while_copies_run_and_put_back_after():
+    entry = SourceCampaignFactory()
+    before = sys.getswitchinterval()
+    with transaction.atomic(), copies_overlapped({Contact: COUNT}):
+        bulk_insert_rows(Contact, CONTACT, contacts(entry))
+        during = sys.getswitchinterval()
+
+    assert during == min(SWITCH_INTERVAL, before)
+    assert sys.getswitchinterval() == before
