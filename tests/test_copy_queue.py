@@ -39,7 +39,7 @@ def events(entry, contact_ids: list[int]) -> list[tuple]:
 
 
 def test_it_returns_the_ids_drawn_first_and_stores_every_row_under_them():
-    entry = SourceCampaignFactory()
+    entry = SourceCampaignFactory.create()
     with transaction.atomic(), copies_overlapped({Contact: COUNT, IntakeEvent: COUNT}):
         contact_ids = bulk_insert_rows(Contact, CONTACT, contacts(entry))
         event_ids = bulk_insert_rows(IntakeEvent, EVENT, events(entry, contact_ids))
@@ -52,14 +52,14 @@ def test_it_returns_the_ids_drawn_first_and_stores_every_row_under_them():
 
 
 def test_a_statement_after_a_queued_copy_sees_its_rows():
-    entry = SourceCampaignFactory()
+    entry = SourceCampaignFactory.create()
     with transaction.atomic(), copies_overlapped({Contact: COUNT}):
         bulk_insert_rows(Contact, CONTACT, contacts(entry))
         assert Contact.objects.count() == COUNT
 
 
 def test_a_failed_copy_fails_the_transaction_and_stores_nothing():
-    entry = SourceCampaignFactory()
+    entry = SourceCampaignFactory.create()
     missing_source = entry.source_id + 1000
 
     with (
@@ -74,7 +74,7 @@ def test_a_failed_copy_fails_the_transaction_and_stores_nothing():
 
 
 def test_the_foreign_keys_are_checked_at_commit_again_after_the_block():
-    entry = SourceCampaignFactory()
+    entry = SourceCampaignFactory.create()
     with transaction.atomic():
         with copies_overlapped({Contact: COUNT}):
             bulk_insert_rows(Contact, CONTACT, contacts(entry))
@@ -92,7 +92,7 @@ def test_the_foreign_keys_are_checked_at_commit_again_after_the_block():
 
 
 def test_fewer_rows_than_copy_takes_go_in_line():
-    entry = SourceCampaignFactory()
+    entry = SourceCampaignFactory.create()
     with transaction.atomic(), copies_overlapped({Contact: 2}):
         ids = bulk_insert_rows(Contact, CONTACT, contacts(entry, 2))
 
@@ -100,7 +100,7 @@ def test_fewer_rows_than_copy_takes_go_in_line():
 
 
 def test_the_switch_interval_is_short_while_copies_run_and_put_back_after():
-    entry = SourceCampaignFactory()
+    entry = SourceCampaignFactory.create()
     before = sys.getswitchinterval()
     with transaction.atomic(), copies_overlapped({Contact: COUNT}):
         bulk_insert_rows(Contact, CONTACT, contacts(entry))

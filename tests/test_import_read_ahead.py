@@ -77,11 +77,12 @@ def run(imp: ContactImport, reader: ChunkReader | None, rows: int = 4) -> None:
 def test_an_import_read_ahead_stores_what_one_read_chunk_by_chunk_stores(monkeypatch):
     slices = []
     real = import_services.contact_import_bytes
-    monkeypatch.setattr(
-        import_services,
-        "contact_import_bytes",
-        lambda **kwargs: slices.append(kwargs) or real(**kwargs),
-    )
+
+    def counted(**kwargs):
+        slices.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(import_services, "contact_import_bytes", counted)
     plain, ahead = started(an_entry()), started(an_entry())
 
     run(plain, None)
