@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from imports.csvfile import CsvFileError
 from imports.selectors import contact_imports_stalled
-from imports.services import contact_import_fail, contact_import_run_chunk
+from imports.services import ChunkReader, contact_import_fail, contact_import_run_chunk
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +36,9 @@ UNEXPECTED = (
 def contact_import_run(import_id: int) -> None:
     """Import chunk after chunk; past the time budget, hand the rest to a fresh task."""
     deadline = time.monotonic() + settings.IMPORT_TASK_SECONDS
+    reader = ChunkReader()
     try:
-        while contact_import_run_chunk(import_id=import_id):
+        while contact_import_run_chunk(import_id=import_id, reader=reader):
             if time.monotonic() >= deadline:
                 contact_import_run.delay(import_id)
                 return

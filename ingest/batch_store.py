@@ -17,15 +17,18 @@ real-time buyer (one synchronous call per contact) take the item-by-item path in
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Model
 
 from campaigns.fields import FieldSpec
 from contactsource.bulk import bulk_insert_rows
+from contactsource.copyqueue import copies_overlapped
 from finance.batch import BatchCaps, ledger_record_intakes
-from finance.models import Cap
+from finance.models import Cap, LedgerEntry
 from finance.selectors import caps_applicable
 from finance.services import IMPORTED_MEMO
 from ingest import errors
@@ -177,68 +180,99 @@ def _contact_row(item: Item) -> tuple[Any, ...]:
 
 
 def _store(
-    batch: IntakeOutcome, items: list[Item], bc: BatchCaps, persons: PersonsBatch, *, memo: str
+    batch: IntakeOutcome,
+    items: list[Item],
+    bc: BatchCaps,
+    persons: PersonsBatch,
+    *,
+    memo: str,
+    logged: list[Item],
+    meanwhile: Callable[[], None] | None,
 ) -> None:
+    """Write the kept items and every logged item's event: first the statements that read or
+    update (the persons' merge, the counters), then the inserts, each table's COPY running
+    while the next one's rows are built (contactsource.copyqueue)."""
     assert batch.source is not None and batch.campaign is not None
     kept = [i for i in items if i.live and not i.outcome.test]
     rows = [_contact_row(i) for i in kept]
-    ids = bulk_insert_rows(Contact, _CONTACT_ROW, rows)
     at = items[0].req.received_at
-    money = []
-    subscribing: list[tuple[int, PersonData]] = []
-    for item, contact_id, row in zip(kept, ids, rows, strict=True):
-        outcome = item.outcome
-        outcome.contact_id = contact_id
-        if outcome.status == IntakeStatus.ACCEPTED:
-            assert outcome.cost is not None and outcome.revenue is not None
-            money.append(
-                (contact_id, row[0], row[1], row[_UTM_SOURCE], outcome.cost, outcome.revenue)
-            )
-        assert item.person is not None
-        subscribing.append((contact_id, item.person))
-    ledger_record_intakes(money, at=at, memo=memo)
-    if subscribing:
-        persons.subscribe(
-            subscribing, campaign_id=batch.campaign.pk, source_id=batch.source.pk, at=at
-        )
+    people = [i.person for i in kept if i.person is not None]
+    assert len(people) == len(kept)
+    subscribing = persons.merge(people, campaign_id=batch.campaign.pk) if people else None
     bc.flush()
+    accepted = sum(i.outcome.status == IntakeStatus.ACCEPTED for i in kept)
+    counts: dict[type[Model], int] = {Contact: len(kept), LedgerEntry: 2 * accepted}
+    counts.update(subscribing.counts() if subscribing is not None else {})
+    counts[IntakeEvent] = len(logged)
+    with copies_overlapped(counts):
+        ids = bulk_insert_rows(Contact, _CONTACT_ROW, rows)
+        money = []
+        for item, contact_id, row in zip(kept, ids, rows, strict=True):
+            outcome = item.outcome
+            outcome.contact_id = contact_id
+            if outcome.status == IntakeStatus.ACCEPTED:
+                assert outcome.cost is not None and outcome.revenue is not None
+                money.append(
+                    (contact_id, row[0], row[1], row[_UTM_SOURCE], outcome.cost, outcome.revenue)
+                )
+        ledger_record_intakes(money, at=at, memo=memo)
+        if subscribing is not None:
+            subscribing.write(ids, campaign_id=batch.campaign.pk, source_id=batch.source.pk, at=at)
+        _events_write(logged)
+        if meanwhile is not None:
+            meanwhile()  # while the helper thread writes
 
 
-def intake_batch_items(
-    *, batch: IntakeOutcome, items: list[Item], capped: bool = True, log_refused: bool = True
-) -> None:
-    """Decide and store the read items in order, one event each (call inside a transaction).
-
-    A CSV import's chunk comes here too: its rows meet no cap (`capped=False`) and only its
-    imported rows are logged (`log_refused=False`: the others become import problems)."""
-    assert batch.campaign is not None
-    live = [i for i in items if i.live]
-    if live:
-        if capped:
-            _caps_by_utm(batch, live)
-        seen, window = _duplicates_seen(batch, live)
-        people = [i for i in live if not i.outcome.test]
-        for item in people:
-            # The stored contact's person (person_of_contact): its columns are these values.
-            item.person = PersonData.from_contact_values(item.values or {})
-        # Lock order as a single post: duplicates, then persons, then caps.
-        persons = PersonsBatch([i.person for i in people if i.person is not None])
-        union = {cap.pk: cap for i in live for cap in i.caps}
-        bc = BatchCaps(
-            list(union.values()), at=live[0].req.received_at, timezone=batch.campaign.timezone
-        )
-        for item in live:
-            _decide(item, bc, seen, window)
-        # Uncapped items are a file import's: their ledger rows say so, and cap recounts
-        # leave them out as the caps never counted them.
-        _store(batch, items, bc, persons, memo="" if capped else IMPORTED_MEMO)
-    logged = items if log_refused else [i for i in items if i.live]
+def _events_write(logged: list[Item]) -> None:
     events = [event_values(i.req, i.outcome) for i in logged]
     if events:
         columns = tuple(events[0])  # every row has the same keys, in the same order
         ids = bulk_insert_rows(IntakeEvent, columns, [tuple(e.values()) for e in events])
         for item, event_id in zip(logged, ids, strict=True):
             item.outcome.event_id = event_id
+
+
+def intake_batch_items(
+    *,
+    batch: IntakeOutcome,
+    items: list[Item],
+    capped: bool = True,
+    log_refused: bool = True,
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
+    """Decide and store the read items in order, one event each (call inside a transaction).
+
+    A CSV import's chunk comes here too: its rows meet no cap (`capped=False`) and only its
+    imported rows are logged (`log_refused=False`: the others become import problems); it
+    reads its next chunk in `meanwhile`, called once the writes are sent, while the database
+    works on them."""
+    assert batch.campaign is not None
+    live = [i for i in items if i.live]
+    if not live:
+        _events_write(items if log_refused else [])
+        if meanwhile is not None:
+            meanwhile()
+        return
+    if capped:
+        _caps_by_utm(batch, live)
+    seen, window = _duplicates_seen(batch, live)
+    people = [i for i in live if not i.outcome.test]
+    for item in people:
+        # The stored contact's person (person_of_contact): its columns are these values.
+        item.person = PersonData.from_contact_values(item.values or {})
+    # Lock order as a single post: duplicates, then persons, then caps.
+    persons = PersonsBatch([i.person for i in people if i.person is not None])
+    union = {cap.pk: cap for i in live for cap in i.caps}
+    bc = BatchCaps(
+        list(union.values()), at=live[0].req.received_at, timezone=batch.campaign.timezone
+    )
+    for item in live:
+        _decide(item, bc, seen, window)
+    logged = items if log_refused else [i for i in items if i.live]
+    # Uncapped items are a file import's: their ledger rows say so, and cap recounts
+    # leave them out as the caps never counted them.
+    memo = "" if capped else IMPORTED_MEMO
+    _store(batch, items, bc, persons, memo=memo, logged=logged, meanwhile=meanwhile)
 
 
 def items_store(*, batch: IntakeOutcome, items: list[Item]) -> list[IntakeOutcome]:

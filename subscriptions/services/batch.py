@@ -3,8 +3,9 @@
 A batch of 1,000 contacts must not pay 1,000 times (find and lock the person, insert it, insert the
 subscription, look up the endpoints, insert the deliveries). `PersonsBatch` locks every person a
 batch may merge into at once (call it before taking caps: the single post's lock order), then
-`subscribe` merges and subscribes the kept contacts in their order, with the same merge rule
-(`person_pick`: mobile phone first, then email), and writes their callbacks in one INSERT.
+`merge` merges the kept contacts' persons in their order, with the same merge rule
+(`person_pick`: mobile phone first, then email), and `Subscribing.write` subscribes them and
+writes their callbacks in one INSERT.
 """
 
 from __future__ import annotations
@@ -15,10 +16,17 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models import Model
 from django.utils import timezone
 
 from contactsource.bulk import bulk_insert_rows
-from subscriptions.models import CallbackDelivery, EventType, Person, Subscription
+from subscriptions.models import (
+    CallbackDelivery,
+    CallbackEndpoint,
+    EventType,
+    Person,
+    Subscription,
+)
 from subscriptions.payloads import subscription_object, subscription_payload
 from subscriptions.selectors import endpoints_for, person_pick
 from subscriptions.services.outbox import deliveries_announce, retry_window_end
@@ -79,20 +87,15 @@ class PersonsBatch:
         created.append(person)
         return person, True
 
-    def subscribe(
-        self,
-        contacts: list[tuple[int, PersonData]],
-        *,
-        campaign_id: int,
-        source_id: int,
-        at: datetime,
-    ) -> None:
-        """Merge, subscribe and write one subscription_added per contact (in the caller's
-        transaction), as `contact_subscribe` does for each of them in turn."""
+    def merge(self, people: list[PersonData], *, campaign_id: int) -> Subscribing:
+        """Merge each kept contact's person in their order, as `contact_subscribe` does for
+        each of them in turn, and read what writing them needs: every statement of the
+        subscribing but the inserts, so that those can run after the batch's ids are drawn
+        (`Subscribing.write`)."""
         created: list[Person] = []
-        picked = []
+        picked: list[tuple[PersonData, Person, bool]] = []
         filled: dict[int, Person] = {}
-        for cid, data in contacts:
+        for data in people:
             person, new = self._person_for(data, created)
             if not new:
                 # Filled now, so the batch's next contacts find it by what it just learnt.
@@ -101,12 +104,10 @@ class PersonsBatch:
                         self._index_one(person, name)
                 if person.pk is not None:
                     filled[person.pk] = person
-            picked.append((cid, data, person, new))
-        self._insert(created)
-        merged = {id(p): p for _c, _d, p, new in picked if not new and p.pk is not None}
+            picked.append((data, person, new))
         for person in filled.values():
             _save_blanks(person)
-        known = [p.pk for p in merged.values()]
+        known = list({p.pk: p for _d, p, new in picked if not new and p.pk is not None})
         existing = {
             s.person_id: s
             for s in (
@@ -119,14 +120,51 @@ class PersonsBatch:
                 )
             )
         }
+        event_type = EventType.SUBSCRIPTION_ADDED
+        endpoints = endpoints_for(campaign_id=campaign_id, event_type=event_type)
+        if endpoints and picked:
+            # It wakes the dispatchers at COMMIT, wherever in the transaction it is sent.
+            deliveries_announce()
+        return Subscribing(created, picked, existing, endpoints, event_type)
+
+
+class Subscribing:
+    """A batch's merged persons, written by `write` once the contacts' ids are known."""
+
+    def __init__(
+        self,
+        created: list[Person],
+        picked: list[tuple[PersonData, Person, bool]],
+        existing: dict[int, Subscription],
+        endpoints: list[CallbackEndpoint],
+        event_type: str,
+    ) -> None:
+        self.created, self.picked, self.existing = created, picked, existing
+        self.endpoints, self.event_type = endpoints, event_type
+
+    def counts(self) -> dict[type[Model], int]:
+        """The rows `write` inserts, by model."""
+        fresh = {id(p) for _d, p, _n in self.picked if self.existing.get(p.pk) is None}
+        return {
+            Person: len(self.created),
+            Subscription: len(fresh),
+            CallbackDelivery: len(self.picked) * len(self.endpoints),
+        }
+
+    def write(
+        self, contact_ids: list[int], *, campaign_id: int, source_id: int, at: datetime
+    ) -> None:
+        """Insert the new persons, subscribe each contact (`contact_ids`, in the order of the
+        merge) and write one subscription_added per contact and endpoint."""
+        _persons_insert(self.created)
         # Each contact's subscription: one that exists, or the place of a new row (written
         # below without instances; a later contact of the same person shares it).
         subscriptions: list[Subscription | int] = []
         new_rows: list[tuple[int, int, int, int, datetime]] = []
         new_of: dict[int, int] = {}
         reopened = []
-        for cid, _data, person, _new in picked:
-            subscription = existing.get(person.pk)
+        for cid, (_data, person, _new) in zip(contact_ids, self.picked, strict=True):
+            subscription = self.existing.get(person.pk)
             if subscription is None:
                 if person.pk not in new_of:
                     new_of[person.pk] = len(new_rows)
@@ -160,38 +198,24 @@ class PersonsBatch:
             else s
             for s in subscriptions
         ]
-        self._outbox(picked, written, campaign_id=campaign_id, at=at)
+        self._outbox(contact_ids, written, at=at)
 
-    @staticmethod
-    def _insert(created: list[Person]) -> None:
-        if not created:
-            return
-        # The candidates are locked, but a concurrent intake may have just created a person
-        # with one of these mobile phones: then the whole batch fails (500, nothing stored) rather
-        # than merging wrongly; the client retries it and the retry merges.
-        rows = [tuple(getattr(p, name) for name in _PERSON_COLUMNS) for p in created]
-        ids = bulk_insert_rows(Person, _PERSON_COLUMNS, rows)
-        for person, new_id in zip(created, ids, strict=True):
-            person.pk = new_id
-            person._state.adding = False
-            person._state.db = connection.alias
-
-    @staticmethod
     def _outbox(
-        picked: list[tuple[int, PersonData, Person, bool]],
+        self,
+        contact_ids: list[int],
         subscriptions: list[Subscription | _Subscribed],
         *,
-        campaign_id: int,
         at: datetime,
     ) -> None:
-        event_type = EventType.SUBSCRIPTION_ADDED
-        endpoints = endpoints_for(campaign_id=campaign_id, event_type=event_type)
-        if not endpoints:
+        if not self.endpoints:
             return
         now = timezone.now()
         until = retry_window_end(now)
+        event_type = self.event_type
         rows: list[tuple[Any, ...]] = []
-        for (cid, _data, person, _new), subscription in zip(picked, subscriptions, strict=True):
+        for cid, (_data, person, _new), subscription in zip(
+            contact_ids, self.picked, subscriptions, strict=True
+        ):
             if isinstance(subscription, Subscription):
                 payload = subscription_payload(subscription, person, include_opt_out=False)
             else:
@@ -200,10 +224,9 @@ class PersonsBatch:
             # enqueued_at None: unsent, the dispatcher's after COMMIT's NOTIFY.
             rows.extend(
                 (endpoint.pk, subscription.pk, event_id, event_type, at, payload, cid, now, until)
-                for endpoint in endpoints
+                for endpoint in self.endpoints
             )
         bulk_insert_rows(CallbackDelivery, _DELIVERY_COLUMNS, rows)
-        deliveries_announce()
 
 
 # The instances' own values, as bulk_insert would have read them; the timestamps are the COPY's.
@@ -255,6 +278,20 @@ class _Subscribed:
             opt_in_date=self.opt_in,
             include_opt_out=False,
         )
+
+
+def _persons_insert(created: list[Person]) -> None:
+    if not created:
+        return
+    # The candidates are locked, but a concurrent intake may have just created a person
+    # with one of these mobile phones: then the whole batch fails (500, nothing stored) rather
+    # than merging wrongly; the client retries it and the retry merges.
+    rows = [tuple(getattr(p, name) for name in _PERSON_COLUMNS) for p in created]
+    ids = bulk_insert_rows(Person, _PERSON_COLUMNS, rows)
+    for person, new_id in zip(created, ids, strict=True):
+        person.pk = new_id
+        person._state.adding = False
+        person._state.db = connection.alias
 
 
 def _fill_blanks_later(person: Person, data: PersonData) -> list[str]:
