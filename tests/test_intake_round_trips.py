@@ -55,8 +55,10 @@ LIMITED_TRIPS = 6
 # Polls of the socket for an accepted post: each releases the GIL and takes it back (a wait for
 # it when other request threads run). A pipeline's statements leave in one write at its end
 # (contactsource.prepared.pipeline_sent_once); psycopg alone sent each one as it was queued and
-# polled after each: 19 polls per accepted post, strace said.
-ACCEPTED_POLLS = 7
+# polled after each: 19 polls per accepted post, strace said. Now 6 or 7: timing decides a poll
+# or two (a reply already there when the client looks, results arriving in pieces), so the pin
+# is a ceiling with room for that, far under the old count.
+ACCEPTED_POLLS = 10
 
 
 def count_socket_polls(post: Callable[[], Any]) -> tuple[Any, int]:
@@ -161,7 +163,7 @@ def test_an_accepted_contact_polls_the_socket_once_per_write_and_read(capped_ent
     response, polls = count_socket_polls(lambda: post(capped_entry, "q@example.com"))
 
     assert response.status_code == 200, response.json()
-    assert polls == ACCEPTED_POLLS
+    assert polls <= ACCEPTED_POLLS
 
 
 def test_a_duplicate_costs_five_round_trips_and_writes_only_its_event(capped_entry):
