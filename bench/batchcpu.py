@@ -30,7 +30,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from bench import fixtures
+    from bench import fixtures, harness
     from bench.steps import batch_body
 
     target = fixtures.seed(callback_url="http://127.0.0.1:9/unused")
@@ -57,11 +57,12 @@ def main() -> None:
         (backend,) = cursor.fetchone()
     cpus, walls, database = [], [], []
     for n in range(int(os.environ.get("BENCH_BATCHES", "10"))):
-        began, cpu, db_cpu = time.perf_counter(), time.process_time(), _cpu_of(backend)
+        began, cpu = time.perf_counter(), time.process_time()
+        db_cpu = harness.cpu_seconds([backend])[backend]
         post(first + (n + 2) * 1000)
         cpus.append(time.process_time() - cpu)
         walls.append(time.perf_counter() - began)
-        database.append(_cpu_of(backend) - db_cpu)
+        database.append(harness.cpu_seconds([backend])[backend] - db_cpu)
     print(f"last batch's answers: {dict(sorted(last.items()))}")
     print(
         f"CPU per batch: median {statistics.median(cpus):.3f} s, min {min(cpus):.3f}, "
@@ -80,13 +81,6 @@ def main() -> None:
         stats.sort_stats("tottime").print_stats(25)
         stats.sort_stats("cumulative").print_stats(45)
         print(out.getvalue())
-
-
-def _cpu_of(pid: int) -> float:
-    """A process's user + system CPU seconds (fields 14 and 15 of /proc/<pid>/stat)."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import connection
 
+from bench.harness import cpu_seconds, cpu_spent
 from campaigns.models import Campaign, CampaignField
 from contactsource.tokens import token_hash
 from sources.models import Source, SourceCampaign
@@ -148,8 +149,8 @@ class Autoanalyze:
                     return
 
 
-# The benchmark's own connections (this process's ANALYZE thread) are named so that
-# server_backend_pids leaves them out of the server's CPU per request.
+# The benchmark's own connections (this process's ANALYZE thread, BackendCpu's sampler) are
+# named so that BackendCpu leaves them out of the server's CPU per request.
 BENCH_OWN = "bench-own"
 
 
@@ -168,7 +169,7 @@ class BackendCpu:
 
     @property
     def spent(self) -> float:
-        return sum(cpu - self.first.get(pid, 0.0) for pid, cpu in self.last.items())
+        return cpu_spent(self.first, self.last)
 
     def __enter__(self) -> BackendCpu:
         import psycopg
@@ -188,8 +189,6 @@ class BackendCpu:
         self._conn.close()
 
     def _sample(self) -> dict[int, float]:
-        from bench.harness import cpu_seconds
-
         rows = self._conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
             "AND backend_type = 'client backend' AND application_name IS DISTINCT FROM %s",

@@ -145,12 +145,14 @@ class Service:
             self.process.wait(5)
 
 
-def start(name: str, argv: list[str], env: dict[str, str], logs: Path) -> Service:
+def start(
+    name: str, argv: list[str], env: dict[str, str], logs: Path, *, cwd: Path = ROOT
+) -> Service:
     logs.mkdir(parents=True, exist_ok=True)
     log_path = logs / f"{name}.log"
     log = log_path.open("ab")
     process = subprocess.Popen(
-        argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     return Service(name, process, log_path)
 
@@ -164,10 +166,12 @@ def start_gunicorn(
     worker_class: str = GUNICORN_CLASS,
     threads: int = GUNICORN_THREADS,
     timeout: int = 60,
+    root: Path | None = None,
 ) -> Service:
+    """This checkout's app, or `root`'s (another checkout with its own .venv: bench.paired)."""
     port = free_port()
     argv = [
-        str(BIN / "gunicorn"),
+        str(root / ".venv" / "bin" / "gunicorn" if root is not None else BIN / "gunicorn"),
         "contactsource.wsgi:application",
         f"--bind=127.0.0.1:{port}",
         f"--workers={workers}",
@@ -178,7 +182,7 @@ def start_gunicorn(
         "--backlog=2048",
         f"--timeout={timeout}",
     ]
-    service = start(name, argv, env, logs)
+    service = start(name, argv, env, logs, cwd=root or ROOT)
     service.port = port
     wait_for_http(f"http://127.0.0.1:{port}/health/")
     return service

@@ -16,12 +16,11 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 from bench import harness
-from bench.run import ROOT, bench_env, recreate_database
+from bench.run import ROOT, bench_stack, recreate_database
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/contactsource_pair"
 
@@ -35,38 +34,15 @@ def main(argv: list[str]) -> int:
     seconds = int(os.environ.get("PAIRED_SECONDS", "5"))
     recreate_database(database_url)
     logs = ROOT / "var" / "bench" / "paired"
-    with harness.services() as started:
-        redis = harness.start_redis(logs)
-        started.append(redis)
-        env = bench_env(database_url, f"redis://127.0.0.1:{redis.port}/0")
-        os.environ.update(env)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
-        )
-        import django
-
-        django.setup()
+    with bench_stack(database_url, logs) as (started, env, _redis):
         from bench import fixtures
 
         target = fixtures.seed(callback_url="http://127.0.0.1:9/unused")
-        ports = {}
+        ports: dict[str, int | None] = {}
         for side, root in roots.items():
-            port = harness.free_port()
-            argv_ = [str(root / ".venv" / "bin" / "gunicorn"), "contactsource.wsgi:application"]
-            argv_ += [f"--bind=127.0.0.1:{port}", f"--workers={harness.GUNICORN_WORKERS}"]
-            argv_ += [f"--worker-class={harness.GUNICORN_CLASS}"]
-            argv_ += [f"--threads={harness.GUNICORN_THREADS}", "--keep-alive=5", "--backlog=2048"]
-            process = subprocess.Popen(
-                argv_,
-                cwd=root,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            started.append(harness.Service(f"gunicorn-{side}", process, logs / f"{side}.log"))
-            harness.wait_for_http(f"http://127.0.0.1:{port}/health/")
-            ports[side] = port
+            web = harness.start_gunicorn(env, logs, name=f"gunicorn-{side}", root=root)
+            started.append(web)
+            ports[side] = web.port
         rps: dict[str, list[float]] = {"before": [], "after": []}
         run = 1_000_000 + int(os.getpid()) % 1000 * 100
 

@@ -12,6 +12,7 @@ results.md; docs/benchmarks.md quotes them with the command, machine and date.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -20,10 +21,13 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from bench import harness
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = ("intake", "batch", "callbacks", "profile", "admin", "import")
@@ -47,6 +51,30 @@ def bench_env(database_url: str, broker_url: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="contactsource.settings",
     )
     return env
+
+
+@contextlib.contextmanager
+def bench_stack(
+    database_url: str, logs: Path
+) -> Iterator[tuple[list[harness.Service], dict[str, str], harness.Service]]:
+    """Redis on a free port, the benchmark's environment (in this process too), the database
+    migrated and Django set up; yields the services started (the caller adds its own, stopped
+    with them), the environment and Redis."""
+    with harness.services() as started:
+        redis = harness.start_redis(logs)
+        started.append(redis)
+        env = bench_env(database_url, f"redis://127.0.0.1:{redis.port}/0")
+        os.environ.update(env)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        import django
+
+        django.setup()
+        yield started, env, redis
 
 
 def recreate_database(url: str) -> None:
@@ -108,7 +136,6 @@ def main(argv: list[str]) -> int:
     if unknown:
         sys.exit(f"bench: unknown step(s) {', '.join(sorted(unknown))}; choose from {STEPS}")
     require_tools()
-    from bench import harness
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
     out = ROOT / "var" / "bench" / stamp
@@ -118,17 +145,7 @@ def main(argv: list[str]) -> int:
     if os.environ.get("BENCH_KEEP_DB") != "1":
         recreate_database(database_url)
 
-    with harness.services() as started:
-        redis = harness.start_redis(logs)
-        started.append(redis)
-        env = bench_env(database_url, f"redis://127.0.0.1:{redis.port}/0")
-        os.environ.update(env)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env=env, check=True
-        )
-        import django
-
-        django.setup()
+    with bench_stack(database_url, logs) as (_started, env, redis):
         from bench import steps as bench_steps
 
         results: dict[str, Any] = {
