@@ -55,9 +55,9 @@ LIMITED_TRIPS = 6
 # Polls of the socket for an accepted post: each releases the GIL and takes it back (a wait for
 # it when other request threads run). A pipeline's statements leave in one write at its end
 # (contactsource.prepared.pipeline_sent_once); psycopg alone sent each one as it was queued and
-# polled after each: 19 polls per accepted post, strace said. Now 6 or 7: timing decides a poll
-# or two (a reply already there when the client looks, results arriving in pieces), so the pin
-# is a ceiling with room for that, far under the old count.
+# polled after each: 19 polls per accepted post by this count. Now 6 or 7: timing decides a
+# poll or two (a reply already there when the client looks, results arriving in pieces), so the
+# pin is a ceiling with room for that, far under the old count.
 ACCEPTED_POLLS = 10
 
 
