@@ -91,10 +91,13 @@ def _profile(r: dict[str, Any]) -> list[str]:
     return [
         "### Intake profile (in-process, pyinstrument)",
         "",
-        f"{r['requests']} posts: {r['ms_per_request']} ms per request without the profiler "
+        f"{r['requests']} posts (best of two turns): {r['ms_per_request']} ms per request without the profiler "
         f"({r.get('cpu_ms_per_request', '?')} ms of CPU in the Python process, "
         f"{r.get('db_cpu_ms_per_request', '?')} ms in its PostgreSQL backend), "
-        f"{r['queries_per_request']} queries per accepted contact; statuses {r['statuses']}.",
+        f"{r['queries_per_request']} queries per accepted contact; statuses {r['statuses']}. "
+        f"The bare view, timed in turn: {r.get('bare_cpu_ms_per_request', '?')} ms of CPU in "
+        f"the Python process and {r.get('bare_db_cpu_ms_per_request', '?')} ms in the backend; "
+        f"CPU ratio bare/full {r.get('cpu_ratio', '?')}.",
         "",
         "| statement (start) | count | mean ms (wall, waits included) |",
         "|---|---|---|",

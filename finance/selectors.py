@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
+from contactsource.prepared import Statement, prepared_rows
 from finance.capstate import CapState, cap_state_build, state_fill
 from finance.forecast import CapForecast, cap_forecast
-from finance.models import Cap, CapCounter, CapScope, LedgerEntry, LedgerKind
+from finance.models import Cap, CapScope, LedgerEntry, LedgerKind
 
 
 def cap_applies(cap: Cap, *, source_id: int, utm_source: str) -> bool:
@@ -34,25 +35,62 @@ def caps_applicable(*, campaign_id: int, source_id: int, utm_source: str) -> lis
     return [c for c in caps if cap_applies(c, source_id=source_id, utm_source=utm_source)]
 
 
+# Each cap's counter rows from its window's start: one text whatever the number of caps, so it
+# is prepared once per connection (contactsource.prepared).
+COUNTER_ROWS_SQL = (
+    "SELECT k.cap_id, k.window_start, k.used FROM finance_capcounter k "
+    "JOIN unnest(%s::bigint[], %s::timestamptz[]) AS w(cap_id, since) "
+    "ON k.cap_id = w.cap_id AND k.window_start >= w.since "
+    "ORDER BY k.cap_id, k.window_start"
+)
+
+
+def counter_rows_statement(states: Iterable[CapState]) -> Statement | None:
+    """The statement reading each cap's counter rows inside its window (None: no caps)."""
+    since: dict[int, datetime] = {}
+    for state in states:
+        pk = state.cap.pk
+        since[pk] = min(since.get(pk, state.window.start), state.window.start)
+    if not since:
+        return None
+    return COUNTER_ROWS_SQL, [list(since), list(since.values())]
+
+
+def counter_rows_read(
+    rows: Iterable[tuple[Any, ...]],
+) -> dict[int, list[tuple[datetime, Decimal]]]:
+    """`counter_rows_statement`'s rows, by cap id."""
+    by_cap: dict[int, list[tuple[datetime, Decimal]]] = defaultdict(list)
+    for cap_id, start, used in rows:
+        by_cap[cap_id].append((start, Decimal(used)))
+    return by_cap
+
+
 def counter_rows(states: Iterable[CapState]) -> dict[int, list[tuple[datetime, Decimal]]]:
     """Each cap's counter rows inside its window (one query for all of them)."""
-    wanted = Q()
-    for state in states:
-        wanted |= Q(cap_id=state.cap.pk, window_start__gte=state.window.start)
-    rows: dict[int, list[tuple[datetime, Decimal]]] = defaultdict(list)
-    if not wanted:
-        return rows
-    for cap_id, start, used in CapCounter.objects.filter(wanted).values_list(
-        "cap_id", "window_start", "used"
-    ):
-        rows[cap_id].append((start, Decimal(used)))
-    return rows
+    statement = counter_rows_statement(states)
+    if statement is None:
+        return defaultdict(list)
+    return counter_rows_read(prepared_rows([statement])[0])
 
 
 def caps_state(*, caps: list[Cap], at: datetime, cost: Decimal, timezone: str) -> list[CapState]:
     """How full each cap is and whether this contact would fit, without taking anything."""
-    states = [cap_state_build(cap, at=at, cost=cost, timezone=timezone) for cap in caps]
-    rows = counter_rows(states)
+    states = caps_states_build(caps=caps, at=at, cost=cost, timezone=timezone)
+    return caps_fill(states, counter_rows(states))
+
+
+def caps_states_build(
+    *, caps: list[Cap], at: datetime, cost: Decimal, timezone: str
+) -> list[CapState]:
+    """Each cap's state for a contact of this cost at this time, before its counters are read."""
+    return [cap_state_build(cap, at=at, cost=cost, timezone=timezone) for cap in caps]
+
+
+def caps_fill(
+    states: list[CapState], rows: dict[int, list[tuple[datetime, Decimal]]]
+) -> list[CapState]:
+    """The states filled from their counter rows (`counter_rows`), each told whether it fits."""
     for state in states:
         state_fill(state, rows.get(state.cap.pk, []))
         state.hit = not state.fits

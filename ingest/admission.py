@@ -12,13 +12,19 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from contactsource.prepared import Statement, prepared_rows
 from finance.capstate import CapState, tightest, tightest_quantity
 from finance.models import Cap
-from finance.selectors import caps_applicable, caps_state
+from finance.selectors import (
+    caps_applicable,
+    caps_fill,
+    caps_states_build,
+    counter_rows_read,
+    counter_rows_statement,
+)
 from ingest import errors
 from ingest.errors import IntakeError
 from ingest.hotcache import caps_cached
-from ingest.models import Contact
 from ingest.pipeline import IntakeOutcome
 from sources.models import SourceCampaign
 
@@ -61,25 +67,56 @@ def _duplicate_window(outcome: IntakeOutcome, id_hash: str) -> timedelta | None:
     return duplicate_window(outcome.entry) if id_hash else None
 
 
-def duplicate_check(outcome: IntakeOutcome, id_hash: str, now: datetime) -> None:
-    """409 when this identity was kept for this source and campaign within the window."""
+# The identity's latest contact in this source and campaign since the window's start (the
+# ORM's query before, as one text prepared per connection: contactsource.prepared).
+DUPLICATE_SQL = (
+    "SELECT created_at FROM ingest_contact WHERE source_id = %s AND campaign_id = %s "
+    "AND identity_hash = %s AND created_at >= %s ORDER BY created_at DESC LIMIT 1"
+)
+
+
+def _duplicate_statement(
+    outcome: IntakeOutcome, id_hash: str, now: datetime
+) -> tuple[Statement, timedelta] | None:
     window = _duplicate_window(outcome, id_hash)
     if window is None:
-        return
+        return None
     assert outcome.entry is not None
-    earlier = (
-        Contact.objects.filter(
-            source_id=outcome.entry.source_id,
-            campaign_id=outcome.entry.campaign_id,
-            identity_hash=id_hash,
-            created_at__gte=now - window,
-        )
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    if earlier is not None:
-        raise duplicate_refusal(outcome.stored or {}, earlier, window)
+    entry = outcome.entry
+    params = [entry.source_id, entry.campaign_id, id_hash, now - window]
+    return (DUPLICATE_SQL, params), window
+
+
+def _duplicate_refuse(
+    outcome: IntakeOutcome, rows: list[tuple[Any, ...]], window: timedelta
+) -> None:
+    if rows:
+        raise duplicate_refusal(outcome.stored or {}, rows[0][0], window)
+
+
+def duplicate_check(outcome: IntakeOutcome, id_hash: str, now: datetime) -> None:
+    """409 when this identity was kept for this source and campaign within the window."""
+    duplicate = _duplicate_statement(outcome, id_hash, now)
+    if duplicate is not None:
+        statement, window = duplicate
+        _duplicate_refuse(outcome, prepared_rows([statement])[0], window)
+
+
+def admission_peek(
+    outcome: IntakeOutcome, id_hash: str, caps: list[Cap], at: datetime, cost: Decimal
+) -> None:
+    """`duplicate_check`, then `caps_peek`: the 409 before the 429, both reads in one round
+    trip (a test post, a scrubbed contact, a real-time buyer's)."""
+    duplicate = _duplicate_statement(outcome, id_hash, at)
+    peek = _caps_peek_statement(outcome, caps, at, cost)
+    statements = [s for s in (duplicate and duplicate[0], peek and peek[1]) if s is not None]
+    results = prepared_rows(statements) if statements else []
+    if duplicate is not None:
+        _duplicate_refuse(outcome, results.pop(0), duplicate[1])
+    if peek is None:  # no caps
+        _caps_peek_refuse(outcome, [], {})
+    else:
+        _caps_peek_refuse(outcome, peek[0], counter_rows_read(results.pop(0)))
 
 
 @dataclass(frozen=True)
@@ -135,8 +172,34 @@ def caps_peek(
 ) -> list[CapState]:
     """Would this contact fit? Reads the counters, takes nothing (test mode, scrubbed contacts
     and the 429 answer). Raises the 429 when a cap is full."""
+    peek = _caps_peek_statement(outcome, caps, at, cost)
+    if peek is None:  # no caps
+        return _caps_peek_refuse(outcome, [], {})
+    states, statement = peek
+    return _caps_peek_refuse(outcome, states, counter_rows_read(prepared_rows([statement])[0]))
+
+
+def _caps_states(
+    outcome: IntakeOutcome, caps: list[Cap], at: datetime, cost: Decimal
+) -> list[CapState]:
     assert outcome.campaign is not None
-    states = caps_state(caps=caps, at=at, cost=cost, timezone=outcome.campaign.timezone)
+    return caps_states_build(caps=caps, at=at, cost=cost, timezone=outcome.campaign.timezone)
+
+
+def _caps_peek_statement(
+    outcome: IntakeOutcome, caps: list[Cap], at: datetime, cost: Decimal
+) -> tuple[list[CapState], Statement] | None:
+    states = _caps_states(outcome, caps, at, cost)
+    statement = counter_rows_statement(states)
+    return (states, statement) if statement is not None else None
+
+
+def _caps_peek_refuse(
+    outcome: IntakeOutcome,
+    states: list[CapState],
+    rows: dict[int, list[tuple[datetime, Decimal]]],
+) -> list[CapState]:
+    caps_fill(states, rows)
     caps_report(outcome, states)
     if any(s.hit for s in states):
         raise limited_error(states)

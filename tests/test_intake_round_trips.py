@@ -168,6 +168,8 @@ def test_an_accepted_contact_polls_the_socket_once_per_write_and_read(capped_ent
 
 def test_a_duplicate_costs_five_round_trips_and_writes_only_its_event(capped_entry):
     post(capped_entry, "q@example.com")
+    # Prepares the 409's read on this connection (two round trips the first time only).
+    assert post(capped_entry, "q@example.com").status_code == 409
 
     response, trips, waits = count_round_trips(lambda: post(capped_entry, "q@example.com"))
 
@@ -177,14 +179,16 @@ def test_a_duplicate_costs_five_round_trips_and_writes_only_its_event(capped_ent
     assert trips.count("ROLLBACK") == 1
     assert Contact.objects.count() == 1 and CallbackDelivery.objects.count() == 1
     assert CapCounter.objects.get().used == 1
-    assert IntakeEvent.objects.filter(http_status=409).count() == 1
+    assert IntakeEvent.objects.filter(http_status=409).count() == 2
 
 
 def test_a_post_over_a_full_cap_costs_six_round_trips_and_writes_only_its_event(capped_entry):
     post(capped_entry, "one@example.com")
     post(capped_entry, "two@example.com")
+    # Prepares the 429's counters read on this connection (two round trips the first time).
+    assert post(capped_entry, "three@example.com").status_code == 429
 
-    response, trips, waits = count_round_trips(lambda: post(capped_entry, "three@example.com"))
+    response, trips, waits = count_round_trips(lambda: post(capped_entry, "four@example.com"))
 
     assert response.status_code == 429, response.json()
     assert response["Retry-After"]
@@ -193,7 +197,7 @@ def test_a_post_over_a_full_cap_costs_six_round_trips_and_writes_only_its_event(
     assert trips.count("ROLLBACK") == 1
     assert Contact.objects.count() == 2 and CallbackDelivery.objects.count() == 2
     assert LedgerEntry.objects.count() == 4 and CapCounter.objects.get().used == 2
-    assert IntakeEvent.objects.filter(http_status=429).count() == 1
+    assert IntakeEvent.objects.filter(http_status=429).count() == 2
 
 
 def test_a_change_to_the_caps_or_endpoints_is_seen_by_the_next_post(capped_entry):
@@ -215,3 +219,26 @@ def test_a_change_to_the_caps_or_endpoints_is_seen_by_the_next_post(capped_entry
     every = set(CallbackEndpoint.objects.values_list("pk", flat=True))
     assert second.pk in every and len(every) == 2
     assert {d.endpoint_id for d in endpoints} == every
+
+
+# A scrubbed contact is checked before it is written (a full cap refuses it like any other):
+# the duplicate read and the counters read travel together (1), then the write's pipeline (1)
+# and COMMIT (1), after the entry (1). Each read alone was a round trip of its own.
+SCRUBBED = 7
+SCRUBBED_TRIPS = 4
+
+
+def test_a_scrubbed_contact_reads_its_duplicate_and_caps_in_one_round_trip(capped_entry):
+    capped_entry.scrub_rate = 100
+    capped_entry.save(update_fields=["scrub_rate"])
+    post(capped_entry, "warm@example.com")  # caches filled, statements prepared
+
+    response, trips, waits = count_round_trips(lambda: post(capped_entry, "q@example.com"))
+
+    assert response.status_code == 200, response.json()
+    assert len(trips) == SCRUBBED, "\n".join(trips)
+    assert waits == SCRUBBED_TRIPS
+    contact = Contact.objects.get(email="q@example.com")
+    assert contact.status == "scrubbed"
+    assert Subscription.objects.filter(contact_id=contact.pk).count() == 1
+    assert not CapCounter.objects.exists()  # a scrubbed contact is not counted

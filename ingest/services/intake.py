@@ -9,11 +9,7 @@ from django.db import IntegrityError
 
 from campaigns.fields import FieldSpec
 from ingest import errors
-from ingest.admission import (
-    caps_for,
-    caps_peek,
-    duplicate_check,
-)
+from ingest.admission import admission_peek, caps_for
 from ingest.errors import IntakeError
 from ingest.eventlog import unauthenticated_summary
 from ingest.idempotency import (
@@ -100,8 +96,7 @@ def _run_authenticated(
         # Checked without taking: a test stores nothing; a scrubbed contact is not counted but
         # is refused like any other while a cap is full (so a source cannot tell a scrub from a
         # pass); a real-time buyer is not asked for a contact we could not take.
-        duplicate_check(outcome, id_hash, req.received_at)
-        caps_peek(outcome, caps, req.received_at, price)
+        admission_peek(outcome, id_hash, caps, req.received_at, price)
     if outcome.test:
         event_create(req, outcome)
         return
