@@ -218,9 +218,12 @@ def step_profile(ctx: Context) -> dict[str, Any]:
     from bench.profiling import profile_intake
 
     requests = _int_env("BENCH_PROFILE_REQUESTS", 500)
-    return profile_intake(
-        ctx.target(), requests=requests, first_index=ctx.slot() * SLOT, out_dir=ctx.out
-    )
+    target = ctx.target()
+    # As the intake step: tables in use and analyzed, so the server's plans (and its CPU per
+    # post) are production's, not those of empty tables.
+    fixtures.truncate_intake()
+    first = _prefill(target, ctx.slot() * SLOT)
+    return profile_intake(target, requests=requests, first_index=first, out_dir=ctx.out)
 
 
 def step_callbacks(ctx: Context) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import io
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -249,6 +249,22 @@ class RowPlan:
             _prepared(f, as_is, f.pre_save(obj, True) if pre else getattr(obj, f.attname), db)
             for f, pre, as_is in self.plan
         ]
+
+    def new_values(self, given: Mapping[str, Any]) -> list[Any]:
+        """`values(model(**given))` without building the instance (its `__init__` cost more
+        than the values): a field not given takes `get_default()`, as `__init__` gives it,
+        and an auto_now(_add) field the time, as `pre_save` sets it. `given` by attname."""
+        db = _db()
+        out = []
+        for f, pre, as_is in self.plan:
+            if pre:
+                if type(f) is not models.DateTimeField:
+                    raise NotImplementedError(f"{f.name} is set on save: use values()")
+                value = timezone.now()  # DateTimeField.pre_save of auto_now(_add), adding
+            else:
+                value = given[f.attname] if f.attname in given else f.get_default()
+            out.append(_prepared(f, as_is, value, db))
+        return out
 
 
 _plans: dict[type[models.Model], RowPlan] = {}

@@ -83,7 +83,9 @@ def _queue_only() -> Iterator[Any]:
 
 
 @contextmanager
-def pipeline_sent_once(raw: psycopg.Connection[Any]) -> Iterator[None]:
+def pipeline_sent_once(
+    raw: psycopg.Connection[Any], control: psycopg.Cursor[Any] | None = None
+) -> Iterator[None]:
     """`raw.pipeline()`, whose statements leave in one write when the block ends, after the
     transaction's BEGIN when one is due.
 
@@ -94,14 +96,17 @@ def pipeline_sent_once(raw: psycopg.Connection[Any]) -> Iterator[None]:
     post. Here the statements go to libpq's buffer as they are queued (psycopg, seeing no
     transaction open yet, would start one before each: it is told it is in autocommit until
     the block's end, BEGIN being the first statement queued), and the pipeline's end, its Sync,
-    writes them all at once. Results and errors come back as before, at the end."""
+    writes them all at once. Results and errors come back as before, at the end.
+
+    `control`: a kept cursor to send the BEGIN with (`raw.execute` makes a new cursor)."""
     begin = not raw.autocommit and raw.pgconn.transaction_status == pq.TransactionStatus.IDLE
     with raw.pipeline() as pipeline:
         pipeline._communicate_gen = _queue_only  # type: ignore[assignment,method-assign]
         try:
             if begin:
                 raw._autocommit = True  # no BEGIN of psycopg's own before each statement
-                raw.execute(raw._get_tx_start_command())  # psycopg's: with the isolation level
+                begin_command = raw._get_tx_start_command()  # psycopg's: with the isolation
+                (control or raw).execute(begin_command)
             yield
         finally:
             del pipeline._communicate_gen  # psycopg's own again, for the Sync

@@ -28,17 +28,17 @@ pytestmark = [
 @pytest.fixture
 def session_ends_after_commit(monkeypatch):
     """Every COMMIT sent in a pipeline is followed there by the session ending itself."""
-    execute = psycopg.Connection.execute
+    execute = psycopg.Cursor.execute  # Connection.execute runs a new cursor's too
     ended = []
 
     def execute_then_end(self, query, *args, **kwargs):
         cursor = execute(self, query, *args, **kwargs)
-        if query == "COMMIT" and self._pipeline is not None:
+        if query == "COMMIT" and self.connection._pipeline is not None:
             ended.append(query)
-            execute(self, "SELECT pg_terminate_backend(pg_backend_pid())")
+            self.connection.execute("SELECT pg_terminate_backend(pg_backend_pid())")
         return cursor
 
-    monkeypatch.setattr(psycopg.Connection, "execute", execute_then_end)
+    monkeypatch.setattr(psycopg.Cursor, "execute", execute_then_end)
     return ended
 
 

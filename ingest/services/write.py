@@ -236,15 +236,16 @@ def _execute(
     them one after another, each with its own snapshot. They are prepared statements
     (contactsource.prepared): planned once per connection, not once per post."""
     lost = False
-    with prepared_cursors(len(statements)) as cursors:
-        connection_ = cursors[0].raw.connection
+    with prepared_cursors(len(statements) + 1) as kept:
+        *cursors, control = kept  # `control` sends BEGIN and COMMIT
+        connection_ = control.raw.connection
         done = None
         try:
-            with pipeline_sent_once(connection_):
+            with pipeline_sent_once(connection_, control.raw):
                 for cursor, (sql, params) in zip(cursors, statements, strict=True):
                     cursor.send(sql, params)
                 if commit:
-                    done = connection_.execute("COMMIT")
+                    done = control.raw.execute("COMMIT")
         except psycopg.Error:
             # A server told to stop during the COMMIT finishes it, answers, and ends the session
             # before it reads the pipeline's Sync: the error comes after the COMMIT's answer.

@@ -32,19 +32,29 @@ _PERSON_FIELDS = _columns(Person, frozenset())
 _SUBSCRIPTION_FIELDS = _columns(Subscription, frozenset({"person", "contact_id"}))
 _DELIVERY_FIELDS = _columns(CallbackDelivery, frozenset({"endpoint", "subscription", "contact_id"}))
 _q = connection.ops.quote_name
+_PERSON_PLAN = RowPlan(_PERSON_FIELDS)
+_SUBSCRIPTION_PLAN = RowPlan(_SUBSCRIPTION_FIELDS)
+_DELIVERY_PLAN = RowPlan(_DELIVERY_FIELDS)
 
 
 @dataclass
 class NewSubscriber:
-    person: Person
-    subscription: Subscription
-    delivery: CallbackDelivery | None  # the row every endpoint gets (endpoint set per row)
+    """The rows, as the statement's parameters (no model instances: building them cost more
+    than the rest of the plan)."""
+
+    mobile_phone: str | None
+    email: str
+    person: list[Any]  # the person's values, as _PERSON_FIELDS
+    subscription: list[Any]  # as _SUBSCRIPTION_FIELDS
+    delivery: list[Any] | None  # the row every endpoint gets (endpoint set per row)
     endpoint_ids: list[int]
+    person_id: int | None = None
+    subscription_id: int | None = None
     delivery_ids: list[int] = field(default_factory=list)
 
     @property
     def shape(self) -> tuple[bool, bool, int]:
-        return (bool(self.person.mobile_phone), bool(self.person.email), len(self.endpoint_ids))
+        return (bool(self.mobile_phone), bool(self.email), len(self.endpoint_ids))
 
 
 def new_subscriber_plan(
@@ -56,35 +66,46 @@ def new_subscriber_plan(
     endpoint_ids: list[int],
 ) -> NewSubscriber:
     """The rows a first-time person would get (as contact_subscribe writes them)."""
-    new = Person(
-        mobile_phone=person.mobile_phone,
-        email=person.email,
-        first_name=person.first_name,
-        last_name=person.last_name,
+    public_id = uuid.uuid4()  # Person.public_id's default, drawn here for the payload
+    person_values = _PERSON_PLAN.new_values(
+        {
+            "public_id": public_id,
+            "mobile_phone": person.mobile_phone,
+            "email": person.email,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+        }
     )
-    subscription = Subscription(
-        campaign_id=campaign_id, acquisition_source_id=source_id, opt_in_date=at
+    subscription = _SUBSCRIPTION_PLAN.new_values(
+        {"campaign_id": campaign_id, "acquisition_source_id": source_id, "opt_in_date": at}
     )
     delivery = None
     if endpoint_ids:
         now = timezone.now()
-        delivery = CallbackDelivery(
-            event_id=uuid.uuid4(),
-            event_type=EventType.SUBSCRIPTION_ADDED,
-            event_date=at,
-            payload=subscription_object(
-                person_public_id=new.public_id,
-                person_external_id=new.external_id,
-                campaign_id=campaign_id,
-                source_id=source_id,
-                opt_in_date=at,
-            ),
-            next_attempt_at=now,
-            retry_until=retry_window_end(now),
-            enqueued_at=None,  # unsent: the dispatcher sends it after COMMIT's NOTIFY
+        delivery = _DELIVERY_PLAN.new_values(
+            {
+                "event_id": uuid.uuid4(),
+                "event_type": EventType.SUBSCRIPTION_ADDED,
+                "event_date": at,
+                "payload": subscription_object(
+                    person_public_id=public_id,
+                    person_external_id=None,  # a new person has none
+                    campaign_id=campaign_id,
+                    source_id=source_id,
+                    opt_in_date=at,
+                ),
+                "next_attempt_at": now,
+                "retry_until": retry_window_end(now),
+                "enqueued_at": None,  # unsent: the dispatcher sends it after COMMIT's NOTIFY
+            }
         )
     return NewSubscriber(
-        person=new, subscription=subscription, delivery=delivery, endpoint_ids=endpoint_ids
+        mobile_phone=person.mobile_phone,
+        email=person.email,
+        person=person_values,
+        subscription=subscription,
+        delivery=delivery,
+        endpoint_ids=endpoint_ids,
     )
 
 
@@ -140,21 +161,15 @@ def new_subscriber_selected(shape: tuple[bool, bool, int]) -> list[str]:
     ]
 
 
-_PERSON_PLAN = RowPlan(_PERSON_FIELDS)
-_SUBSCRIPTION_PLAN = RowPlan(_SUBSCRIPTION_FIELDS)
-_DELIVERY_PLAN = RowPlan(_DELIVERY_FIELDS)
-
-
 def new_subscriber_params(plan: NewSubscriber) -> list[Any]:
-    person = plan.person
     params: list[Any] = [
-        *([person.mobile_phone] if person.mobile_phone else []),
-        *([person.email] if person.email else []),
+        *([plan.mobile_phone] if plan.mobile_phone else []),
+        *([plan.email] if plan.email else []),
     ]
-    params += _PERSON_PLAN.values(person)
-    params += _SUBSCRIPTION_PLAN.values(plan.subscription)
+    params += plan.person
+    params += plan.subscription
     if plan.delivery is not None:
-        params += _DELIVERY_PLAN.values(plan.delivery)
+        params += plan.delivery
         params += sorted(plan.endpoint_ids)
     return params
 
@@ -166,7 +181,7 @@ def new_subscriber_done(
     The deliveries are the dispatcher's to send once the transaction commits."""
     if person_id is None or subscription_id is None:
         return False
-    plan.person.pk = person_id
-    plan.subscription.pk = subscription_id
+    plan.person_id = person_id
+    plan.subscription_id = subscription_id
     plan.delivery_ids = [int(i) for i in (ids or [])]
     return True
