@@ -36,20 +36,20 @@ pytestmark = [
 # (unless a duplicate), its ledger rows, the person, subscription, outbox row and the event;
 # then the cap's counter, and COMMIT.
 ACCEPTED = 6
-# Round trips on the wire: the entry; then BEGIN, the lock and the write travel together in one
-# pipeline (psycopg alone would send BEGIN and wait for it), and so do the counter and the
-# COMMIT (the counter's row stays locked for the server's time only).
-ACCEPTED_TRIPS = 3
-# The same, the write finding the identity (no row), the check's own 409 wording (1), ROLLBACK,
-# then the 409's event (1).
-DUPLICATE = 7
+# Round trips on the wire: the entry; then the whole transaction in one pipeline: BEGIN (psycopg
+# alone would send it and wait), the lock, the write, the counter and the COMMIT (the counter's
+# row stays locked for the server's time only).
+ACCEPTED_TRIPS = 2
+# The same pipeline, the write finding the identity: it refuses (ingest_write_refused), so the
+# counter queued behind it and the COMMIT do not run; ROLLBACK, then the 409's wording read (1)
+# and the 409's event (1).
+DUPLICATE = 8
 DUPLICATE_TRIPS = 5
-# The same write, then the counter finding no room (it fails, so the COMMIT behind it does not
-# run), ROLLBACK, the counters read for Retry-After and the RateLimit fields (1), then the 429's
-# event (1). One round trip more than when the counter was part of the write (the ROLLBACK):
-# the price of keeping the counter's row locked only from its upsert to the COMMIT.
+# The same pipeline, the counter finding no room: it fails, so the COMMIT behind it does not
+# run; ROLLBACK, the counters read for Retry-After and the RateLimit fields (1), then the 429's
+# event (1).
 LIMITED = 8
-LIMITED_TRIPS = 6
+LIMITED_TRIPS = 5
 
 
 # Polls of the socket for an accepted post: each releases the GIL and takes it back (a wait for
@@ -140,7 +140,7 @@ def post(entry, email: str):
     )
 
 
-def test_an_accepted_contact_with_a_cap_and_an_endpoint_costs_three_round_trips(capped_entry):
+def test_an_accepted_contact_with_a_cap_and_an_endpoint_costs_two_round_trips(capped_entry):
     post(capped_entry, "warm@example.com")  # the per-process caches are filled from here on
 
     response, trips, waits = count_round_trips(lambda: post(capped_entry, "q@example.com"))
@@ -182,7 +182,7 @@ def test_a_duplicate_costs_five_round_trips_and_writes_only_its_event(capped_ent
     assert IntakeEvent.objects.filter(http_status=409).count() == 2
 
 
-def test_a_post_over_a_full_cap_costs_six_round_trips_and_writes_only_its_event(capped_entry):
+def test_a_post_over_a_full_cap_costs_five_round_trips_and_writes_only_its_event(capped_entry):
     post(capped_entry, "one@example.com")
     post(capped_entry, "two@example.com")
     # Prepares the 429's counters read on this connection (two round trips the first time).
@@ -222,10 +222,10 @@ def test_a_change_to_the_caps_or_endpoints_is_seen_by_the_next_post(capped_entry
 
 
 # A scrubbed contact is checked before it is written (a full cap refuses it like any other):
-# the duplicate read and the counters read travel together (1), then the write's pipeline (1)
-# and COMMIT (1), after the entry (1). Each read alone was a round trip of its own.
+# the duplicate read and the counters read travel together (1), then the write and COMMIT in
+# one pipeline (1), after the entry (1). Each read alone was a round trip of its own.
 SCRUBBED = 7
-SCRUBBED_TRIPS = 4
+SCRUBBED_TRIPS = 3
 
 
 def test_a_scrubbed_contact_reads_its_duplicate_and_caps_in_one_round_trip(capped_entry):
