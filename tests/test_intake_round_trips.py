@@ -242,3 +242,41 @@ def test_a_scrubbed_contact_reads_its_duplicate_and_caps_in_one_round_trip(cappe
     assert contact.status == "scrubbed"
     assert Subscription.objects.filter(contact_id=contact.pk).count() == 1
     assert not CapCounter.objects.exists()  # a scrubbed contact is not counted
+
+
+def test_a_contact_whose_person_must_be_merged_takes_the_careful_path(capped_entry):
+    """The one-go write stops for a person to merge: nothing of the attempt is left, and the
+    careful path stores the contact on the person already there."""
+    post(capped_entry, "warm@example.com")
+    other = SourceCampaignFactory.create()
+    CampaignFieldFactory.create(campaign=other.campaign, key="email", type="email")
+    assert post(other, "shared@example.com").status_code == 200  # the person, elsewhere
+
+    response, trips, _waits = count_round_trips(lambda: post(capped_entry, "shared@example.com"))
+
+    assert response.status_code == 200, response.json()
+    assert trips.count("ROLLBACK") == 1 and trips.count("COMMIT") == 1  # the attempt, then
+    contact = Contact.objects.get(campaign=capped_entry.campaign, email="shared@example.com")
+    assert response.json()["contact"]["id"] == contact.pk
+    subscription = Subscription.objects.get(contact_id=contact.pk)
+    assert Subscription.objects.filter(person=subscription.person).count() == 2
+    assert Contact.objects.filter(email="shared@example.com").count() == 2
+    assert LedgerEntry.objects.filter(contact_id=contact.pk).count() == 2
+    assert IntakeEvent.objects.filter(contact=contact).count() == 1
+    assert CapCounter.objects.get().used == 2  # counted once, by the careful path
+
+
+def test_one_go_stops_being_tried_while_most_posts_merge(capped_entry, monkeypatch):
+    from ingest.services import store
+
+    monkeypatch.setattr(store, "MERGES", store.MergeShare())
+    post(capped_entry, "warm@example.com")
+    assert not store.MERGES.high
+    store.MERGES.value = 0.5  # most recent posts merged
+
+    response, trips, waits = count_round_trips(lambda: post(capped_entry, "q@example.com"))
+
+    assert response.status_code == 200, response.json()
+    assert trips.count("ROLLBACK") == 0
+    assert waits == ACCEPTED_TRIPS + 1  # the counters and the COMMIT in their own pipeline
+    assert store.MERGES.value < 0.5  # a post that did not merge lowers the share
