@@ -110,14 +110,20 @@ def count_round_trips(post: Callable[[], Any]) -> tuple[Any, list[str], int]:
         # whether it carried a ReadyForQuery (a Sync) or not (a pipeline read before its end).
         # A run the client read without asking (an error the server sent at once, read while
         # the client was still queueing) is no wait.
-        waits, asked, previous = 0, False, ""
+        # A Flush sent while a Sync is still unanswered (psycopg sends one when it reads an
+        # error) asks for nothing new: the rest of that answer is already on its way.
+        waits, asked, previous, unanswered = 0, False, "", 0
         for line in trace:
             side, _length, message = [*line.split("\t"), "", ""][:3]
             if side == "F":
-                asked = asked or message.startswith(("Sync", "Flush", "Query"))
-            elif side == "B" and previous == "F":
-                waits += asked
-                asked = False
+                unanswered += message.startswith("Sync")
+                flush = message.startswith("Flush")
+                asked = asked or message.startswith(("Sync", "Query")) or (flush and not unanswered)
+            elif side == "B":
+                if previous == "F":
+                    waits += asked
+                    asked = False
+                unanswered -= message.startswith("ReadyForQuery") and unanswered > 0
             previous = side or previous
     return response, [q["sql"] for q in queries.captured_queries], waits
 
