@@ -91,7 +91,8 @@ def _profile(r: dict[str, Any]) -> list[str]:
     return [
         "### Intake profile (in-process, pyinstrument)",
         "",
-        f"{r['requests']} posts (best of two turns): {r['ms_per_request']} ms per request without the profiler "
+        f"{r['requests']} posts (best of two turns): {r['ms_per_request']} ms per request "
+        "without the profiler "
         f"({r.get('cpu_ms_per_request', '?')} ms of CPU in the Python process, "
         f"{r.get('db_cpu_ms_per_request', '?')} ms in its PostgreSQL backend), "
         f"{r['queries_per_request']} queries per accepted contact; statuses {r['statuses']}. "

@@ -53,6 +53,34 @@ class Written:
     contact_id: int | None  # None: a duplicate (nothing was written)
     event_id: int | None
     subscribed: bool = False  # the new subscriber's rows were written
+    taken: Taken | None = None  # `then`'s counters, when they rode along
+    # `then`'s COMMIT answered, and then the server ended the session (see Taken).
+    committed_then_lost: bool = False
+
+
+# SQLSTATE of ingest_write_refused() (migration ingest 0005): the write found a duplicate, or a
+# person to merge, while the counters and the COMMIT were queued behind it.
+WRITE_REFUSED_SQLSTATE = "CS409"
+
+
+class WriteRefused(Exception):
+    """The one-go write stopped (nothing is stored, the caller rolls back): `reason` is
+    "duplicate" (the identity was seen in the window) or "merge" (someone shares the person's
+    mobile phone or email, which contact_subscribe decides)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Then:
+    """What rides in the write's pipeline after it: the caps' counters (`counters_take`) and
+    the COMMIT. The write then refuses (WriteRefused) rather than leave a duplicate or a
+    person to merge to the code after it."""
+
+    states: list[CapState]
+    commit: bool
 
 
 def _columns(model: type[models.Model], *, skip: frozenset[str]) -> list[models.Field[Any, Any]]:
@@ -63,13 +91,17 @@ _CONTACT_FIELDS = _columns(Contact, skip=frozenset())
 _EVENT_FIELDS = _columns(IntakeEvent, skip=frozenset({"contact"}))
 _q = connection.ops.quote_name
 
-# (duplicate guard, ledger, event, new subscriber's shape) -> SQL text
-_Key = tuple[bool, bool, bool, tuple[bool, bool, int] | None]
+# (duplicate guard, ledger, event, new subscriber's shape, refuses) -> SQL text
+_Key = tuple[bool, bool, bool, tuple[bool, bool, int] | None, bool]
 _sql_cache: dict[_Key, str] = {}
 
 
 def _build_sql(
-    guard: bool, ledger: bool, event: bool, subscriber: tuple[bool, bool, int] | None
+    guard: bool,
+    ledger: bool,
+    event: bool,
+    subscriber: tuple[bool, bool, int] | None,
+    refuses: bool,
 ) -> str:
     # Identifiers come from model metadata, values are parameters.
     contact_cols = ", ".join(_q(str(f.column)) for f in _CONTACT_FIELDS)
@@ -106,6 +138,11 @@ def _build_sql(
         "(SELECT id FROM e)" if event else "NULL",
         *(new_subscriber_selected(subscriber) if subscriber is not None else []),
     ]
+    if refuses:
+        when = ["WHEN (SELECT id FROM c) IS NULL THEN ingest_write_refused('duplicate')"]
+        if subscriber is not None:
+            when.append("WHEN (SELECT id FROM ins) IS NULL THEN ingest_write_refused('merge')")
+        selected.append(f"CASE {' '.join(when)} END")
     return f"WITH {', '.join(parts)} SELECT {', '.join(selected)}"
 
 
@@ -140,6 +177,7 @@ def contact_write(
     money: tuple[Decimal, Decimal] | None,
     event: IntakeEvent | None,
     subscriber: NewSubscriber | None = None,
+    then: Then | None = None,
 ) -> Written:
     """Run the statement; sets contact.pk (and event.pk) when the contact was written.
 
@@ -149,6 +187,10 @@ def contact_write(
 
     `money`: the accepted contact's (cost, revenue); `event`: the request's IntakeEvent, written
     with the contact (None: the caller writes it).
+
+    `then`: the counters and the COMMIT, in the same pipeline (one round trip for the whole
+    transaction). Raises WriteRefused for a duplicate or a person to merge, CapExceeded for a
+    full cap: the statements behind the failed one did not run; the caller rolls back.
     """
     ops = connection.ops
     params = _CONTACT_PLAN.values(contact)
@@ -173,10 +215,17 @@ def contact_write(
     shape = subscriber.shape if subscriber is not None else None
     if subscriber is not None:
         params += new_subscriber_params(subscriber)
-    sql = _sql((guard is not None, money is not None, event is not None, shape))
+    sql = _sql((guard is not None, money is not None, event is not None, shape, then is not None))
     statements = [(locks.sql, locks.params)] if locks is not None and locks.sql else []
-    with connection.wrap_database_errors:
-        row, _lost = _execute([*statements, (sql, params)])
+    statements.append((sql, params))
+    write_at = len(statements) - 1
+    if then is not None and then.states:
+        statements += counters_take_statements(then.states)
+    rows, lost = _run(statements, commit=then is not None and then.commit)
+    row = rows[write_at]
+    taken = None
+    if then is not None and then.states:
+        taken = _taken(rows[-1], lost)
     contact_id, event_id = row[:2]
     subscribed = subscriber is not None and new_subscriber_done(subscriber, *row[2:5])
     if contact_id is not None:
@@ -188,7 +237,13 @@ def contact_write(
         event.contact_id = contact_id
         event._state.adding = False
         event._state.db = connection.alias
-    return Written(contact_id=contact_id, event_id=event_id, subscribed=subscribed)
+    return Written(
+        contact_id=contact_id,
+        event_id=event_id,
+        subscribed=subscribed,
+        taken=taken,
+        committed_then_lost=lost,
+    )
 
 
 @dataclass(frozen=True)
@@ -208,13 +263,11 @@ def counters_take(*, states: list[CapState], commit: bool) -> Taken:
 
     `commit` only for the outermost transaction: the caller's atomic block then ends with a
     COMMIT that psycopg does not send (the transaction is over), which Django still logs."""
-    try:
-        row, lost = _execute(counters_take_statements(states), commit=commit)
-    except psycopg.Error as exc:
-        if exc.sqlstate == CAP_FULL_SQLSTATE:
-            raise CapExceeded from None
-        with connection.wrap_database_errors:
-            raise
+    rows, lost = _run(counters_take_statements(states), commit=commit)
+    return _taken(rows[-1], lost)
+
+
+def _taken(row: tuple[Any, ...], lost: bool) -> Taken:
     moved, buckets = row[0], row[1]
     if isinstance(moved, str):  # json may come back undecoded, depending on the loaders
         moved = json.loads(moved)
@@ -225,10 +278,26 @@ def counters_take(*, states: list[CapState], commit: bool) -> Taken:
     )
 
 
+def _run(
+    statements: list[tuple[str, list[Any]]], *, commit: bool
+) -> tuple[list[tuple[Any, ...]], bool]:
+    """`_execute`, its signals as exceptions: CapExceeded, WriteRefused; any other error as
+    Django's."""
+    try:
+        return _execute(statements, commit=commit)
+    except psycopg.Error as exc:
+        if exc.sqlstate == CAP_FULL_SQLSTATE:
+            raise CapExceeded from None
+        if exc.sqlstate == WRITE_REFUSED_SQLSTATE:
+            raise WriteRefused(exc.diag.message_primary or "") from None
+        with connection.wrap_database_errors:
+            raise
+
+
 def _execute(
     statements: list[tuple[str, list[Any]]], *, commit: bool = False
-) -> tuple[tuple[Any, ...], bool]:
-    """Run the statements in one pipeline; the last one's row, and whether the connection was
+) -> tuple[list[tuple[Any, ...]], bool]:
+    """Run the statements in one pipeline; each one's row, and whether the connection was
     lost after the COMMIT had answered (psycopg's errors otherwise).
 
     psycopg sends the transaction's BEGIN first (and waits for it); then the statements (and
@@ -255,9 +324,9 @@ def _execute(
         # Read once the pipeline has ended (its Sync brought every result back): reading
         # inside it would wait for the results once (a flush) and then again for the Sync, a
         # second round trip, one that would also leave a committed post waiting on the wire.
-        row = cursors[-1].raw.fetchone()
-    assert row is not None
-    return tuple(row), lost
+        rows = [cursor.raw.fetchone() for cursor in cursors]
+    assert all(row is not None for row in rows)
+    return [tuple(row) for row in rows if row is not None], lost
 
 
 def _buckets(value: Any) -> dict[int, list[tuple[datetime, Decimal]]]:
