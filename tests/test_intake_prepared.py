@@ -83,3 +83,33 @@ def test_a_refused_post_keeps_the_prepared_statements(capped_entry):
         assert key in after, key
     entry_read = next(k for k in before if k.startswith('SELECT "sources_sourcecamp'))
     assert sum(after[entry_read]) == sum(before[entry_read]) + 2
+
+
+def test_the_entry_read_loads_timestamps_as_the_orm_does(capped_entry):
+    """The prepared cursors load timestamptz with psycopg's compiled loader: the same values and
+    the same tzinfo object as Django's own loader gives."""
+    from datetime import UTC, datetime
+
+    from ingest.entryread import entry_read
+    from sources.models import Source
+
+    Source.objects.filter(pk=capped_entry.source_id).update(
+        publish_up=datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    )
+    read = entry_read(source_id=capped_entry.source_id, campaign_id=capped_entry.campaign_id)
+    orm = Source.objects.get(pk=capped_entry.source_id)
+
+    assert read is not None
+    for name in ("created_at", "updated_at", "publish_up"):
+        loaded, expected = getattr(read.source, name), getattr(orm, name)
+        assert loaded == expected and loaded.tzinfo is expected.tzinfo is UTC, name
+    assert read.created_at == capped_entry.created_at and read.created_at.tzinfo is UTC
+
+    from psycopg import pq
+
+    from contactsource.prepared import prepared_cursor
+
+    with prepared_cursor() as cursor:
+        timestamptz = cursor.raw.adapters.types["timestamptz"].oid
+        loader = cursor.raw.adapters.get_loader(timestamptz, pq.Format.TEXT)
+    assert loader is not None and not loader.__module__.startswith("django"), loader
