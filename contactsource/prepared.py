@@ -125,17 +125,46 @@ Statement = tuple[str, Sequence[Any]]
 
 
 def prepared_rows(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
-    """Each statement's rows: reads sent together, prepared, in one round trip."""
-    with prepared_cursors(len(statements)) as cursors:
-        raw = cursors[0].raw.connection
-        with cursors[0].wrapper.wrap_database_errors:
-            if len(statements) == 1:
-                cursors[0].send(*statements[0])
-            else:
-                with pipeline_sent_once(raw):
-                    for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                        cursor.send(sql, params)
-            return [cursor.raw.fetchall() for cursor in cursors]
+    """Each statement's rows: reads sent together, prepared, in one round trip; Django's
+    errors. One statement alone runs without a pipeline."""
+    if len(statements) != 1:
+        with connections[DEFAULT_DB_ALIAS].wrap_database_errors:
+            return pipelined(statements)[0]
+    with prepared_cursor() as cursor:
+        cursor.execute(*statements[0])
+        with cursor.wrapper.wrap_database_errors:
+            return [cursor.raw.fetchall()]
+
+
+def pipelined(
+    statements: Sequence[Statement], *, commit: bool = False
+) -> tuple[list[list[tuple[Any, ...]]], bool]:
+    """Run the statements, prepared, in one pipeline (`pipeline_sent_once`: with the
+    transaction's BEGIN when one is due, and with `commit` its COMMIT after them): one round
+    trip. The server still runs them one after another, each with its own snapshot. Returns
+    each statement's rows, and whether the connection was lost after the COMMIT had answered;
+    raises psycopg's errors otherwise (the caller decides what they mean)."""
+    lost = False
+    with prepared_cursors(len(statements) + 1) as kept:
+        *cursors, control = kept  # `control` sends BEGIN and COMMIT
+        raw = control.raw.connection
+        done = None
+        try:
+            with pipeline_sent_once(raw, control.raw):
+                for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                    cursor.send(sql, params)
+                if commit:
+                    done = control.raw.execute("COMMIT")
+        except psycopg.Error:
+            # A server told to stop during the COMMIT finishes it, answers, and ends the session
+            # before it reads the pipeline's Sync: the error comes after the COMMIT's answer.
+            if done is None or done.statusmessage != "COMMIT":
+                raise
+            lost = True
+        # Read once the pipeline has ended (its Sync brought every result back): reading
+        # inside it would wait for the results once (a flush) and then again for the Sync, a
+        # second round trip, one that would also leave a committed post waiting on the wire.
+        return [cursor.raw.fetchall() for cursor in cursors], lost
 
 
 @contextmanager

@@ -88,7 +88,7 @@ def _store(
     the server's time only. The write refuses (WriteRefused) when the identity is a duplicate
     or the person has to be merged: nothing is stored, and the careful path below answers.
     """
-    if _one_go(req, outcome, contact, offer):
+    if _one_go(req, contact):
         try:
             _store_in(req, outcome, contact, offer, caps=caps, price=price, one_go=True)
             return
@@ -128,21 +128,15 @@ class MergeShare:
 MERGES = MergeShare()
 
 
-def _one_go(
-    req: IntakeRequest, outcome: IntakeOutcome, contact: Contact, offer: RealtimeOffer | None
-) -> bool:
+def _one_go(req: IntakeRequest, contact: Contact) -> bool:
     """Can the whole transaction go in one pipeline? Only as the outermost transaction (a
     real-time batch item runs in the batch's, and tests may wrap one around it), when the
     event rides with the contact (an idempotent post's stored answer names its caps: its event
-    comes after the counters), and when the write itself subscribes a new person (a real-time
-    offer's delivery row takes contact_subscribe)."""
+    comes after the counters), and while merges are rare. `_store_in` also goes carefully
+    when the write does not subscribe the person itself (no plan: `_new_subscriber`)."""
     if connection.in_atomic_block or req.idempotency_key:
         return False
-    if contact.status not in SUBSCRIBING:
-        return True
-    if MERGES.high:
-        return False
-    return offer is None and getattr(outcome.entry, "endpoints_digest", None) is not None
+    return contact.status not in SUBSCRIBING or not MERGES.high
 
 
 def _store_in(
@@ -184,6 +178,8 @@ def _store_in(
                 assert outcome.cost is not None and outcome.revenue is not None
                 money = (outcome.cost, outcome.revenue)
             plan = _new_subscriber(req, outcome, contact, offer)
+            # A person the write does not subscribe takes contact_subscribe after it: carefully.
+            one_go = one_go and (plan is not None or contact.status not in SUBSCRIBING)
             written = contact_write(
                 locks=locks,
                 contact=contact,

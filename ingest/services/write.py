@@ -24,7 +24,7 @@ import psycopg._queries as _psycopg_queries
 from django.db import connection, models
 
 from contactsource.bulk import RowPlan
-from contactsource.prepared import pipeline_sent_once, prepared_cursors
+from contactsource.prepared import pipelined
 from finance.capstate import CapState
 from finance.services import CAP_FULL_SQLSTATE, CapExceeded, counters_take_statements
 from ingest.admission import IntakeLocks
@@ -281,10 +281,10 @@ def _taken(row: tuple[Any, ...], lost: bool) -> Taken:
 def _run(
     statements: list[tuple[str, list[Any]]], *, commit: bool
 ) -> tuple[list[tuple[Any, ...]], bool]:
-    """`_execute`, its signals as exceptions: CapExceeded, WriteRefused; any other error as
-    Django's."""
+    """`contactsource.prepared.pipelined` (one round trip; each statement here returns one
+    row), its signals as exceptions: CapExceeded, WriteRefused; any other error as Django's."""
     try:
-        return _execute(statements, commit=commit)
+        results, lost = pipelined(statements, commit=commit)
     except psycopg.Error as exc:
         if exc.sqlstate == CAP_FULL_SQLSTATE:
             raise CapExceeded from None
@@ -292,41 +292,7 @@ def _run(
             raise WriteRefused(exc.diag.message_primary or "") from None
         with connection.wrap_database_errors:
             raise
-
-
-def _execute(
-    statements: list[tuple[str, list[Any]]], *, commit: bool = False
-) -> tuple[list[tuple[Any, ...]], bool]:
-    """Run the statements in one pipeline; each one's row, and whether the connection was
-    lost after the COMMIT had answered (psycopg's errors otherwise).
-
-    psycopg sends the transaction's BEGIN first (and waits for it); then the statements (and
-    the COMMIT) leave together and come back together: one round trip. The server still runs
-    them one after another, each with its own snapshot. They are prepared statements
-    (contactsource.prepared): planned once per connection, not once per post."""
-    lost = False
-    with prepared_cursors(len(statements) + 1) as kept:
-        *cursors, control = kept  # `control` sends BEGIN and COMMIT
-        connection_ = control.raw.connection
-        done = None
-        try:
-            with pipeline_sent_once(connection_, control.raw):
-                for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                    cursor.send(sql, params)
-                if commit:
-                    done = control.raw.execute("COMMIT")
-        except psycopg.Error:
-            # A server told to stop during the COMMIT finishes it, answers, and ends the session
-            # before it reads the pipeline's Sync: the error comes after the COMMIT's answer.
-            if done is None or done.statusmessage != "COMMIT":
-                raise
-            lost = True
-        # Read once the pipeline has ended (its Sync brought every result back): reading
-        # inside it would wait for the results once (a flush) and then again for the Sync, a
-        # second round trip, one that would also leave a committed post waiting on the wire.
-        rows = [cursor.raw.fetchone() for cursor in cursors]
-    assert all(row is not None for row in rows)
-    return [tuple(row) for row in rows if row is not None], lost
+    return [rows[0] for rows in results], lost
 
 
 def _buckets(value: Any) -> dict[int, list[tuple[datetime, Decimal]]]:
