@@ -65,7 +65,7 @@ def test_an_unexpected_error_answers_json_500_with_the_request_id(entry, client,
 def test_a_crash_while_storing_leaves_no_contact_behind(entry, client, monkeypatch):
     # The event is written by the contact's own statement: fail while building it, inside the
     # transaction that has already taken the identity's lock.
-    original = store.event_build
+    original = store.event_values
     calls = {"n": 0}
 
     def fail_first(req, outcome):
@@ -74,7 +74,7 @@ def test_a_crash_while_storing_leaves_no_contact_behind(entry, client, monkeypat
             raise RuntimeError("event insert failed")
         return original(req, outcome)
 
-    monkeypatch.setattr(store, "event_build", fail_first)
+    monkeypatch.setattr(store, "event_values", fail_first)
     response = client.post(
         f"/source/{entry.source_id}/campaign/{entry.campaign_id}",
         json.dumps({"email": "a@example.com"}),

@@ -25,7 +25,7 @@ from ingest.hotcache import endpoints_cached
 from ingest.models import Contact, IntakeStatus
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.services.decide import person_of_contact
-from ingest.services.events import event_build, event_create
+from ingest.services.events import event_create, event_values
 from ingest.services.write import (
     DuplicateGuard,
     Then,
@@ -172,7 +172,7 @@ def _store_in(
                 if locks.since is not None
                 else None
             )
-            event = None if req.idempotency_key else event_build(req, outcome)
+            event = None if req.idempotency_key else event_values(req, outcome)
             money = None
             if accepted:
                 assert outcome.cost is not None and outcome.revenue is not None
@@ -209,7 +209,7 @@ def _store_in(
             if event is None:
                 event_create(req, outcome)
             else:
-                outcome.event_id = event.pk
+                outcome.event_id = written.event_id
     except DatabaseError:
         if not lost_after_commit:
             raise

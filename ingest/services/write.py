@@ -175,18 +175,20 @@ def contact_write(
     contact: Contact,
     guard: DuplicateGuard | None,
     money: tuple[Decimal, Decimal] | None,
-    event: IntakeEvent | None,
+    event: dict[str, Any] | None,
     subscriber: NewSubscriber | None = None,
     then: Then | None = None,
 ) -> Written:
-    """Run the statement; sets contact.pk (and event.pk) when the contact was written.
+    """Run the statement; sets contact.pk when the contact was written.
 
     `locks`: the lock statement to run first. The lock and the write go to PostgreSQL together
     in one pipeline (one round trip); the server still runs them one after another, so the
     write's snapshot is taken once the locks are held.
 
-    `money`: the accepted contact's (cost, revenue); `event`: the request's IntakeEvent, written
-    with the contact (None: the caller writes it).
+    `money`: the accepted contact's (cost, revenue); `event`: the request's IntakeEvent row
+    (`ingest.services.events.event_values`: attname -> value), written with the contact and
+    given its id (None: the caller writes it). Values, not an instance: building the model
+    cost more than its values.
 
     `then`: the counters and the COMMIT, in the same pipeline (one round trip for the whole
     transaction). Raises WriteRefused for a duplicate or a person to merge, CapExceeded for a
@@ -211,7 +213,7 @@ def contact_write(
             ops.adapt_decimalfield_value(money[1], 14, 4),
         ]
     if event is not None:
-        params += _EVENT_PLAN.values(event)
+        params += _EVENT_PLAN.new_values(event)
     shape = subscriber.shape if subscriber is not None else None
     if subscriber is not None:
         params += new_subscriber_params(subscriber)
@@ -232,11 +234,6 @@ def contact_write(
         contact.pk = contact_id
         contact._state.adding = False
         contact._state.db = connection.alias
-    if event is not None and event_id is not None:
-        event.pk = event_id
-        event.contact_id = contact_id
-        event._state.adding = False
-        event._state.db = connection.alias
     return Written(
         contact_id=contact_id,
         event_id=event_id,
