@@ -22,7 +22,7 @@ def _machine(results: dict[str, Any]) -> list[str]:
 
 def _intake(r: dict[str, Any]) -> list[str]:
     lines = [
-        "### Single intake (wrk, interleaved bare/full x3, median)",
+        f"### Single intake (wrk, interleaved bare/full x{len(r['runs']['full'])}, median)",
         "",
         f"{r['seconds_per_run']} s per run, {r['connections']} connections.",
         "",
@@ -37,6 +37,9 @@ def _intake(r: dict[str, Any]) -> list[str]:
             f"| {med['p99_ms']:.1f} | {sum(int(x['non2xx']) for x in r['runs'][side])} |"
         )
     lines += ["", f"**Ratio full / bare: {r['ratio']:.2f}**", ""]
+    if r.get("round_ratios"):
+        each = ", ".join(f"{x:.2f}" for x in r["round_ratios"])
+        lines += [f"Each round's full / bare (the two runs seconds apart): {each}.", ""]
     if "web_cpu_ms" in r["median"]["full"]:
         lines += [
             "CPU per request in the median run, ms (the web's processes, the database backends "

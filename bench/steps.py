@@ -47,9 +47,12 @@ def _median_run(runs: list[dict[str, float]]) -> dict[str, float]:
 
 
 def step_intake(ctx: Context) -> dict[str, Any]:
-    """Full pipeline vs the bare view: wrk, interleaved bare/full x3, median; then latency at
-    half of each side's maximum with the fixed-rate generator."""
+    """Full pipeline vs the bare view: wrk, interleaved bare/full x3 (BENCH_ROUNDS), median;
+    then latency at half of each side's maximum with the fixed-rate generator. Each round's own
+    full/bare ratio is kept too: the two runs of a round are seconds apart, so they meet the
+    same machine, where the medians may come from different minutes."""
     seconds = _int_env("BENCH_SECONDS", 20)
+    rounds = _int_env("BENCH_ROUNDS", 3)
     connections = _int_env("BENCH_CONNECTIONS", 16)
     target = ctx.target()
     fixtures.truncate_intake()
@@ -68,7 +71,7 @@ def step_intake(ctx: Context) -> dict[str, Any]:
                 seconds=5,
                 connections=connections,
             )
-        for _ in range(3):
+        for _ in range(rounds):
             for side in ("bare", "full"):
                 result = _wrk_with_cpu(
                     web,
@@ -107,6 +110,9 @@ def step_intake(ctx: Context) -> dict[str, Any]:
         "runs": runs,
         "median": median,
         "ratio": round(median["full"]["rps"] / median["bare"]["rps"], 3),
+        "round_ratios": [
+            round(f["rps"] / b["rps"], 3) for b, f in zip(runs["bare"], runs["full"], strict=True)
+        ],
         "half_load": half_load,
         "web_memory": memory,
         "counts": fixtures.counts(),
