@@ -91,15 +91,27 @@ def entry_read(*, source_id: int, campaign_id: int) -> SourceCampaign | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    last: tuple[tuple[Any, ...], SourceCampaign] | None = getattr(_local, "last", None)
-    if last is not None and last[0] == row:
-        # The same row as this thread's previous post (every column, the digests included):
-        # the same objects, which the intake only reads (building them was about 5 % of a
-        # post's Python). Per thread, so no object is shared between request threads.
-        return last[1]
+    kept: dict[tuple[int, int], tuple[tuple[Any, ...], SourceCampaign]] | None = getattr(
+        _local, "entries", None
+    )
+    if kept is None:
+        kept = _local.entries = {}
+    key = (source_id, campaign_id)
+    hit = kept.get(key)
+    if hit is not None and hit[0] == row:
+        # The same row as this thread's last post to this entry (every column, the digests
+        # included): the same objects, which the intake only reads (building them was about
+        # 5 % of a post's Python). Per thread, so no object is shared between request threads.
+        return hit[1]
     entry = _entry_build(c, row)
-    _local.last = (row, entry)
+    if hit is None and len(kept) >= KEPT_ENTRIES:
+        del kept[next(iter(kept))]  # the longest kept
+    kept[key] = (row, entry)
     return entry
+
+
+# Entries kept per request thread: every entry a busy web process serves, within reason.
+KEPT_ENTRIES = 256
 
 
 def _entry_build(c: _Compiled, row: tuple[Any, ...]) -> SourceCampaign:

@@ -40,10 +40,11 @@ def test_an_unchanged_entry_row_gives_the_same_objects_and_any_change_new_ones()
     renamed = read(entry)
     assert renamed is not changed and renamed.source.name == "Renamed vendor"
 
-    # Another entry in between: each read is of its own row.
+    # Another entry in between: each keeps its own objects.
     other = SourceCampaignFactory.create()
-    assert read(other).pk == other.pk
-    assert read(entry).pk == entry.pk
+    theirs = read(other)
+    assert theirs.pk == other.pk
+    assert read(entry) is renamed and read(other) is theirs
 
 
 @pytest.mark.django_db(transaction=True)
@@ -82,6 +83,12 @@ def test_the_caps_are_the_same_objects_under_one_digest_in_a_new_list():
     again = caps_of(entry, digest)
     assert [c.pk for c in first] == [c.pk for c in again] and len(first) == 1
     assert again[0] is first[0] and again is not first
+
+    # Another campaign's caps in between do not push this campaign's out.
+    other = SourceCampaignFactory.create()
+    CapFactory.create(campaign=other.campaign, duration="day", limit=9)
+    assert caps_of(other, read(other).caps_digest)[0].limit == 9
+    assert caps_of(entry, digest)[0] is first[0]
 
     Cap.objects.filter(campaign=entry.campaign).update(
         limit=Decimal("7"), updated_at=datetime.now(UTC)
