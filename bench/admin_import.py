@@ -19,6 +19,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from bench import fixtures, harness
+from bench.pace import SLOT
 
 if TYPE_CHECKING:
     from bench.steps import Context
@@ -85,7 +86,7 @@ def step_import(ctx: Context) -> dict[str, Any]:
     large = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
     runs = []
     for rows in (large // 10, large):
-        result = _import_once(ctx, target, rows, first=ctx.slot() * 4_000_000)
+        result = _import_once(ctx, target, rows, first=ctx.slot() * SLOT)
         print(f"  import {rows} rows: {result['seconds']} s, peak {result['worker_peak_rss_mib']}")
         runs.append(result)
     CallbackEndpoint.objects.filter(name="Bench receiver").update(is_active=True)

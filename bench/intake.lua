@@ -4,8 +4,8 @@
 --
 -- Every request is a distinct contact (unique email and a valid, unique US phone), so the
 -- duplicate check never fires and every post goes the whole way through the pipeline. RUN
--- (0-15) keeps the numbers of successive runs apart in the same database. The same body goes to
--- the bare baseline, so both sides parse the same JSON.
+-- keeps the numbers of successive runs apart in the same database (bench/pace.py's SLOT).
+-- The same body goes to the bare baseline, so both sides parse the same JSON.
 -- At the end it prints one line, `BENCH_JSON {...}`, with the figures bench/run.py reads.
 
 local threads = {}
@@ -30,8 +30,11 @@ end
 
 function request()
   counter = counter + 1
-  -- 4 threads x 1,000,000 requests per run, 16 runs: 64M distinct numbers (8M per area code).
-  local idx = run * 4000000 + (tid or 0) * 1000000 + counter
+  -- Up to 4 threads x 250,000 requests per run; the numbers repeat after 128 runs (128M
+  -- distinct: 8M per area code). At 4,000,000 per run they repeated after 32, and a bench
+  -- with more (BENCH_ROUNDS=16: 37) posted its last rounds' people again: merges, not
+  -- new persons, on the careful path (docs/benchmarks.md, session 6).
+  local idx = run * 1000000 + (tid or 0) * 250000 + counter
   local npa = npas[math.floor(idx / 8000000) % #npas + 1]
   local nxx = 200 + math.floor(idx / 10000) % 800
   local line = idx % 10000

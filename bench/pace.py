@@ -16,6 +16,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# Contact indexes per run (a wrk run, a prefill, a paced run, an import), as bench/intake.lua
+# counts them: the phone numbers repeat after 128 runs of this size.
+SLOT = 1_000_000
+
 
 def contact_body(index: int) -> bytes:
     """The same distinct-contact body as bench/intake.lua, for an index no wrk run uses."""

@@ -39,7 +39,11 @@ def _intake(r: dict[str, Any]) -> list[str]:
     lines += ["", f"**Ratio full / bare: {r['ratio']:.2f}**", ""]
     if r.get("round_ratios"):
         each = ", ".join(f"{x:.2f}" for x in r["round_ratios"])
-        lines += [f"Each round's full / bare (the two runs seconds apart): {each}.", ""]
+        lines += [
+            f"Each round's full / bare (the two runs seconds apart): {each}; "
+            f"median {r['round_ratio_median']:.2f}.",
+            "",
+        ]
     if "web_cpu_ms" in r["median"]["full"]:
         lines += [
             "CPU per request in the median run, ms (the web's processes, the database backends "

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import fixtures, harness
-from bench.pace import contact_body, run_paced
+from bench.pace import SLOT, contact_body, run_paced
 
 # Distinct contacts: each run of posts takes its own slot of 4,000,000 indexes (bench/intake.lua).
-SLOT = 4_000_000
 
 
 @dataclass
@@ -89,6 +88,9 @@ def step_intake(ctx: Context) -> dict[str, Any]:
                     f"database {result['db_cpu_ms']}, wrk {result['wrk_cpu_ms']}"
                 )
         median = {side: _median_run(runs[side]) for side in runs}
+        round_ratios = [
+            round(f["rps"] / b["rps"], 3) for b, f in zip(runs["bare"], runs["full"], strict=True)
+        ]
         half_load = {}
         for side in ("bare", "full"):
             rate = round(median[side]["rps"] / 2, 1)
@@ -110,9 +112,8 @@ def step_intake(ctx: Context) -> dict[str, Any]:
         "runs": runs,
         "median": median,
         "ratio": round(median["full"]["rps"] / median["bare"]["rps"], 3),
-        "round_ratios": [
-            round(f["rps"] / b["rps"], 3) for b, f in zip(runs["bare"], runs["full"], strict=True)
-        ],
+        "round_ratios": round_ratios,
+        "round_ratio_median": round(statistics.median(round_ratios), 3),
         "half_load": half_load,
         "web_memory": memory,
         "counts": fixtures.counts(),
