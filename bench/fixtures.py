@@ -207,13 +207,22 @@ def analyze() -> None:
 
 
 def counts() -> dict[str, int]:
+    """Rows in the intake's tables. `merged`: kept contacts (accepted or scrubbed) that found
+    their person already there; every post of the bench is a new person, so anything but 0
+    means reused numbers and a step that measured merges (bench/pace.py's SLOT)."""
     from finance.models import LedgerEntry
-    from ingest.models import Contact, IntakeEvent
-    from subscriptions.models import CallbackDelivery
+    from ingest.models import Contact, IntakeEvent, IntakeStatus
+    from subscriptions.models import CallbackDelivery, Person
 
+    kept = IntakeEvent.objects.filter(
+        status__in=[IntakeStatus.ACCEPTED, IntakeStatus.SCRUBBED], is_test=False
+    ).count()
+    persons = Person.objects.count()
     return {
         "contacts": Contact.objects.count(),
         "events": IntakeEvent.objects.count(),
         "ledger_rows": LedgerEntry.objects.count(),
         "deliveries": CallbackDelivery.objects.count(),
+        "persons": persons,
+        "merged": kept - persons,
     }

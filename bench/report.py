@@ -78,6 +78,13 @@ def _intake(r: dict[str, Any]) -> list[str]:
         f"Web peak RSS: master {mem['main_peak_mib']} MiB, worker {mem['child_peak_mib']} MiB.",
         "",
     ]
+    merged = r.get("counts", {}).get("merged")
+    if merged is not None:
+        lines += [
+            f"Kept contacts whose person was already there (merges): {merged} "
+            "(0 expected: every post is a new person).",
+            "",
+        ]
     return lines
 
 
