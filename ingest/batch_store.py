@@ -44,10 +44,9 @@ from ingest.models import Contact, IntakeEvent, IntakeStatus
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.services.checks import _prepare
 from ingest.services.decide import (
-    CONTACT_COLUMNS,
+    CONTACT_ROW,
     Item,
-    _contact_build,
-    contact_split,
+    contact_row,
     item_fields_read,
 )
 from ingest.services.events import event_values
@@ -144,39 +143,12 @@ def _decide(item: Item, bc: BatchCaps, seen: dict[str, datetime], window: timede
         seen[item.id_hash] = item.req.received_at
 
 
-# A contact row as _contact_build makes it, written without the instance: the columns the
-# intake sets, then the posted standard fields (a field not posted takes its default).
-_CONTACT_SET = ("source_id", "campaign_id", "status", "identity_hash", "custom", "created_at")
-_CONTACT_POSTED = tuple(
-    (f.attname, f.get_default())
-    for f in Contact._meta.concrete_fields
-    if f.name in CONTACT_COLUMNS and f.attname not in _CONTACT_SET and f.name not in _CONTACT_SET
-)
-_CONTACT_ROW = (*_CONTACT_SET, *(name for name, _default in _CONTACT_POSTED))
-_UTM_SOURCE = _CONTACT_ROW.index("utm_source")
-# Posted values named like a column the intake sets (a campaign field called "status") make
-# _contact_build fail; the batch calls it then, to fail the same way.
-_SET_NAMES = frozenset(f.name for f in Contact._meta.concrete_fields) - {
-    name for name, _default in _CONTACT_POSTED
-}
+_UTM_SOURCE = CONTACT_ROW.index("utm_source")
 
 
 def _contact_row(item: Item) -> tuple[Any, ...]:
-    outcome = item.outcome
-    assert outcome.source is not None and outcome.campaign is not None
     assert item.values is not None
-    columns, custom = contact_split(item.values)
-    if not _SET_NAMES.isdisjoint(columns):
-        _contact_build(outcome, item.values, item.id_hash, item.req)
-    return (
-        outcome.source.pk,
-        outcome.campaign.pk,
-        outcome.status,
-        item.id_hash,
-        custom,
-        item.req.received_at,
-        *[columns.get(name, default) for name, default in _CONTACT_POSTED],
-    )
+    return contact_row(item.outcome, item.values, item.id_hash, item.req)
 
 
 def _store(
@@ -205,7 +177,7 @@ def _store(
     counts.update(subscribing.counts() if subscribing is not None else {})
     counts[IntakeEvent] = len(logged)
     with copies_overlapped(counts):
-        ids = bulk_insert_rows(Contact, _CONTACT_ROW, rows)
+        ids = bulk_insert_rows(Contact, CONTACT_ROW, rows)
         money = []
         for item, contact_id, row in zip(kept, ids, rows, strict=True):
             outcome = item.outcome

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -141,6 +142,83 @@ def _contact_build(
     )
 
 
+# A contact's row without a model instance (building one cost more than its values): the
+# columns the intake sets, then the posted standard fields (a field not posted takes its
+# default, as the model's __init__ gives it). The batch writes these tuples with COPY in this
+# order; a single post's write statement takes them by name.
+_CONTACT_SET = ("source_id", "campaign_id", "status", "identity_hash", "custom", "created_at")
+_CONTACT_POSTED = tuple(
+    (f.attname, f.get_default())
+    for f in Contact._meta.concrete_fields
+    if f.name in CONTACT_COLUMNS and f.attname not in _CONTACT_SET and f.name not in _CONTACT_SET
+)
+CONTACT_ROW = (*_CONTACT_SET, *(name for name, _default in _CONTACT_POSTED))
+# Posted values named like a column the intake sets (a campaign field called "status") make
+# the model's __init__ fail: the row is then refused the same way.
+_SET_NAMES = frozenset(f.name for f in Contact._meta.concrete_fields) - {
+    name for name, _default in _CONTACT_POSTED
+}
+
+
+def contact_row(
+    outcome: IntakeOutcome, values: dict[str, Any], id_hash: str, req: IntakeRequest
+) -> tuple[Any, ...]:
+    """A kept contact's row, in CONTACT_ROW's order (single posts, batches and imports)."""
+    assert outcome.source is not None and outcome.campaign is not None
+    columns, custom = contact_split(values)
+    if not _SET_NAMES.isdisjoint(columns):
+        _contact_build(outcome, values, id_hash, req)
+    return (
+        outcome.source.pk,
+        outcome.campaign.pk,
+        outcome.status,
+        id_hash,
+        custom,
+        req.received_at,
+        *[columns.get(name, default) for name, default in _CONTACT_POSTED],
+    )
+
+
+@dataclass
+class ContactRow:
+    """A single post's decided contact: its row by column (CONTACT_ROW), and its id once the
+    write has stored it."""
+
+    values: dict[str, Any]
+    pk: int | None = None
+
+    @classmethod
+    def build(
+        cls, outcome: IntakeOutcome, values: dict[str, Any], id_hash: str, req: IntakeRequest
+    ) -> ContactRow:
+        return cls(dict(zip(CONTACT_ROW, contact_row(outcome, values, id_hash, req), strict=True)))
+
+    @property
+    def source_id(self) -> int:
+        return int(self.values["source_id"])
+
+    @property
+    def campaign_id(self) -> int:
+        return int(self.values["campaign_id"])
+
+    @property
+    def status(self) -> str:
+        return str(self.values["status"])
+
+    @property
+    def identity_hash(self) -> str:
+        return str(self.values["identity_hash"])
+
+    @property
+    def utm_source(self) -> str:
+        return str(self.values["utm_source"])
+
+    @property
+    def created_at(self) -> datetime:
+        at: datetime = self.values["created_at"]
+        return at
+
+
 def scrub_seed(identity: str, req: IntakeRequest) -> str:
     """The scrub bucket's seed: the identity; without one, the request id (a batch item's
     with its index), so there is nothing to re-post and nothing to game."""
@@ -175,15 +253,16 @@ def refuse(outcome: IntakeOutcome, exc: IntakeError, soft: dict[str, str]) -> No
     outcome.cost = outcome.revenue = None
 
 
-def person_of_contact(contact: Contact) -> PersonData:
+def person_of_contact(contact: ContactRow) -> PersonData:
     """The person a stored contact subscribes (single posts, batches and imports)."""
+    values = contact.values
     return PersonData.from_contact_values(
         {
-            "mobile": contact.mobile,
-            "phone": contact.phone,
-            "email": contact.email,
-            "firstname": contact.firstname,
-            "lastname": contact.lastname,
+            "mobile": values["mobile"],
+            "phone": values["phone"],
+            "email": values["email"],
+            "firstname": values["firstname"],
+            "lastname": values["lastname"],
         }
     )
 

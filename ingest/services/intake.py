@@ -23,8 +23,8 @@ from ingest.models import IntakeStatus
 from ingest.pipeline import IntakeOutcome, IntakeRequest
 from ingest.services.checks import _authenticate, _prepare
 from ingest.services.decide import (
+    ContactRow,
     Item,
-    _contact_build,
     _offer_real_time,
     item_fields_read,
     refuse,
@@ -101,7 +101,7 @@ def _run_authenticated(
         event_create(req, outcome)
         return
     offer = _offer_real_time(req, outcome, values)
-    contact = _contact_build(outcome, values, id_hash, req)
+    contact = ContactRow.build(outcome, values, id_hash, req)
     _store(req, outcome, contact, offer, caps=caps, price=price)
 
 

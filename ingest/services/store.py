@@ -22,9 +22,9 @@ from ingest.admission import (
     limited_error,
 )
 from ingest.hotcache import endpoints_cached
-from ingest.models import Contact, IntakeStatus
+from ingest.models import IntakeStatus
 from ingest.pipeline import IntakeOutcome, IntakeRequest
-from ingest.services.decide import person_of_contact
+from ingest.services.decide import ContactRow, person_of_contact
 from ingest.services.events import event_create, event_values
 from ingest.services.write import (
     DuplicateGuard,
@@ -45,7 +45,7 @@ SUBSCRIBING = frozenset({IntakeStatus.ACCEPTED, IntakeStatus.SCRUBBED})
 
 def _subscribe(
     req: IntakeRequest,
-    contact: Contact,
+    contact: ContactRow,
     offer: RealtimeOffer | None,
     endpoint_ids: list[int] | None = None,
 ) -> None:
@@ -61,7 +61,7 @@ def _subscribe(
     )
 
 
-def _endpoint_ids(outcome: IntakeOutcome, contact: Contact) -> list[int] | None:
+def _endpoint_ids(outcome: IntakeOutcome, contact: ContactRow) -> list[int] | None:
     # The entry query's digest says whether the per-process list is current (ingest.hotcache).
     digest = getattr(outcome.entry, "endpoints_digest", None)
     if digest is None:
@@ -72,7 +72,7 @@ def _endpoint_ids(outcome: IntakeOutcome, contact: Contact) -> list[int] | None:
 def _store(
     req: IntakeRequest,
     outcome: IntakeOutcome,
-    contact: Contact,
+    contact: ContactRow,
     offer: RealtimeOffer | None = None,
     *,
     caps: list[Cap] | None = None,
@@ -128,7 +128,7 @@ class MergeShare:
 MERGES = MergeShare()
 
 
-def _one_go(req: IntakeRequest, contact: Contact) -> bool:
+def _one_go(req: IntakeRequest, contact: ContactRow) -> bool:
     """Can the whole transaction go in one pipeline? Only as the outermost transaction (a
     real-time batch item runs in the batch's, and tests may wrap one around it), when the
     event rides with the contact (an idempotent post's stored answer names its caps: its event
@@ -142,7 +142,7 @@ def _one_go(req: IntakeRequest, contact: Contact) -> bool:
 def _store_in(
     req: IntakeRequest,
     outcome: IntakeOutcome,
-    contact: Contact,
+    contact: ContactRow,
     offer: RealtimeOffer | None,
     *,
     caps: list[Cap] | None,
@@ -226,7 +226,7 @@ def _store_in(
 
 
 def _new_subscriber(
-    req: IntakeRequest, outcome: IntakeOutcome, contact: Contact, offer: RealtimeOffer | None
+    req: IntakeRequest, outcome: IntakeOutcome, contact: ContactRow, offer: RealtimeOffer | None
 ) -> NewSubscriber | None:
     """A first-time person's rows, written by the contact's own statement (no real-time
     offer: its delivery row carries the offer's attempt, so it takes contact_subscribe)."""

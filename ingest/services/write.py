@@ -29,6 +29,7 @@ from finance.capstate import CapState
 from finance.services import CAP_FULL_SQLSTATE, CapExceeded, counters_take_statements
 from ingest.admission import IntakeLocks
 from ingest.models import Contact, IntakeEvent
+from ingest.services.decide import ContactRow
 from subscriptions.services.newsubscriber import (
     NewSubscriber,
     new_subscriber_ctes,
@@ -172,7 +173,7 @@ _EVENT_PLAN = RowPlan(_EVENT_FIELDS)
 def contact_write(
     *,
     locks: IntakeLocks | None = None,
-    contact: Contact,
+    contact: ContactRow,
     guard: DuplicateGuard | None,
     money: tuple[Decimal, Decimal] | None,
     event: dict[str, Any] | None,
@@ -195,7 +196,7 @@ def contact_write(
     full cap: the statements behind the failed one did not run; the caller rolls back.
     """
     ops = connection.ops
-    params = _CONTACT_PLAN.values(contact)
+    params = _CONTACT_PLAN.new_values(contact.values)
     if guard is not None:
         params += [
             guard.source_id,
@@ -232,8 +233,6 @@ def contact_write(
     subscribed = subscriber is not None and new_subscriber_done(subscriber, *row[2:5])
     if contact_id is not None:
         contact.pk = contact_id
-        contact._state.adding = False
-        contact._state.db = connection.alias
     return Written(
         contact_id=contact_id,
         event_id=event_id,
