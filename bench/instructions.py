@@ -1,6 +1,9 @@
-"""Python's own instructions per single post, counted by callgrind: the same for the same code
-and data whatever else the machine does, so a change of a few percent shows where requests per
-second (which move by 2x on this shared machine) cannot.
+"""Python's own instructions per single post, counted by callgrind: nearly the same for the same
+code and data whatever else the machine does, so a change of a tenth shows where requests per
+second (which move by 2x on this shared machine) cannot. Not exactly the same: the posts wait
+for PostgreSQL, and how often psycopg's wait loop turns depends on when each answer arrives;
+the same code gave counts up to 5 % apart (docs/benchmarks.md, session 6), so a step of a few
+percent needs several runs.
 
     python -m bench.instructions [CHECKOUT ...]       # each a checkout with its own .venv
 
