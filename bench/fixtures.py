@@ -107,6 +107,33 @@ INTAKE_TABLES = (
 )
 
 
+def rolling_caps_aged(target: BenchTarget) -> int:
+    """The counters a campaign a whole window old has: one bucket with use in every bucket of
+    each rolling cap's window (a 30-day cap: 61). A new campaign's rolling cap has one or two,
+    and the bench then measured the intake's read of them (ROLLING_BUCKETS_SQL) on a state no
+    campaign stays in for long. Returns the rows added."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from finance.models import Cap, CapCounter
+    from finance.windows import window_at
+
+    now = timezone.now()
+    rows = []
+    for cap in Cap.objects.filter(campaign_id=target.campaign_id).select_related("campaign"):
+        duration = cap.parsed_duration
+        if not duration.rolling:
+            continue
+        window = window_at(duration, now, cap.campaign.timezone)
+        size = timedelta(seconds=duration.bucket_seconds)
+        start = window.start
+        while start < window.key:
+            rows.append(CapCounter(cap=cap, window_start=start, used=Decimal(1), limit=cap.limit))
+            start += size
+    return len(CapCounter.objects.bulk_create(rows, ignore_conflicts=True))
+
+
 def truncate_intake() -> None:
     """Start a step from empty tables so runs compare like with like (`Autoanalyze` keeps
     their statistics current as the step fills them)."""

@@ -162,6 +162,7 @@ def _prefill(target: fixtures.BenchTarget, first: int) -> int:
         if response.status_code != 200:
             raise RuntimeError(f"prefill batch answered {response.status_code}")
         first += 1000
+    fixtures.rolling_caps_aged(target)
     fixtures.analyze()
     return first
 
