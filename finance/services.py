@@ -77,12 +77,21 @@ COUNTERS_CTE_SQL = (
     "RETURNING cap_id, used"
 )
 COUNTERS_CTE_ROW = "(%s::bigint, %s::timestamptz, %s::numeric, %s::numeric, %s::timestamptz)"
-# The rolling caps' buckets as they were before the statement: (cap id, window start) rows.
+# The rolling caps' buckets as they were before the statement, summed per cap by the server:
+# (cap id, window start) rows in; out, per cap, its oldest bucket with use and that bucket's
+# use, its newest bucket, and the use of the whole window. That is what the answer needs (the
+# use, and the reset time: when the oldest used bucket leaves the window), and one row per cap
+# instead of every bucket: a rolling cap's window holds up to 61 (finance.windows), which were
+# sent back and parsed on every accepted post, about 42 µs of Python for a full window.
 ROLLING_ROW = "(%s::bigint, %s::timestamptz)"
 ROLLING_BUCKETS_SQL = (
-    "(SELECT json_agg(json_build_array(cc.cap_id, cc.window_start, cc.used::text)) "
+    "(SELECT json_agg(json_build_array(b.cap_id, b.oldest, b.oldest_used::text, b.newest, "
+    "b.used::text)) FROM (SELECT cc.cap_id, "
+    "min(cc.window_start) FILTER (WHERE cc.used > 0) AS oldest, "
+    "(array_agg(cc.used ORDER BY cc.window_start) FILTER (WHERE cc.used > 0))[1] AS oldest_used, "
+    "max(cc.window_start) AS newest, sum(cc.used) AS used "
     "FROM finance_capcounter cc, (VALUES {rows}) AS r(cap_id, since) "
-    "WHERE cc.cap_id = r.cap_id AND cc.window_start >= r.since)"
+    "WHERE cc.cap_id = r.cap_id AND cc.window_start >= r.since GROUP BY cc.cap_id) AS b)"
 )
 ROLLING_LOCK_SQL = (
     "(SELECT count(*) FROM (SELECT id FROM finance_cap WHERE id = ANY(%s) "
@@ -102,9 +111,10 @@ def counters_take_statements(states: Sequence[CapState]) -> list[tuple[str, list
 
     First the rolling caps' rows are locked, in a statement of their own so that the next one's
     snapshot sees every bucket committed before the lock. Then one statement: the conditional
-    upsert of every counter, the rolling caps' buckets as they were before it, and
-    finance_cap_full() when a counter did not move. Its result row: (counters that moved as
-    [[cap id, used]], rolling buckets as [[cap id, window start, used]], NULL)."""
+    upsert of every counter, the rolling caps' buckets as they were before it (summed:
+    ROLLING_BUCKETS_SQL), and finance_cap_full() when a counter did not move. Its result row:
+    (counters that moved as [[cap id, used]], rolling caps as [[cap id, oldest used bucket's
+    start, its use, newest bucket's start, the window's use]], NULL)."""
     rolling = [s for s in states if s.duration.rolling]
     statements: list[tuple[str, list[Any]]] = []
     if rolling:

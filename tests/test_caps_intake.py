@@ -161,3 +161,32 @@ def test_a_new_day_in_the_campaigns_timezone_opens_the_cap_again(entry, post_con
     assert post_contact(entry, {"email": "b@example.com"}).status_code == 429
     with time_machine.travel(datetime(2024, 1, 11, 5, 0, tzinfo=UTC), tick=False):
         assert post_contact(entry, {"email": "b@example.com"}).status_code == 200
+
+
+@time_machine.travel(NOON_ISH, tick=False)
+def test_a_rolling_caps_use_and_reset_come_from_every_bucket_in_its_window(entry, post_contact):
+    # The write reads a rolling cap's window back summed (finance.services.ROLLING_BUCKETS_SQL):
+    # the answer must be what every bucket says. One hour, one-minute buckets; the window at
+    # 20:00 starts with the 19:00 bucket.
+    cap = CapFactory.create(campaign=entry.campaign, source=entry.source, limit=10, duration="PT1H")
+    for minute, used in (("18:58", 3), ("19:30", 2), ("19:45", 0), ("19:50", 1), ("20:00", 1)):
+        hour, mins = (int(x) for x in minute.split(":"))
+        CapCounter.objects.create(
+            cap=cap,
+            window_start=datetime(2024, 1, 10, hour, mins, tzinfo=UTC),
+            used=Decimal(used),
+            limit=Decimal(10),
+        )
+    verbose = entry.source.verbose_key
+
+    # Test mode takes nothing and reads every bucket: 2 + 0 + 1 + 1 used.
+    looked = post_contact(entry, {"email": "a@example.com"}, verbose=verbose, **{"X-Test": "1"})
+    response = post_contact(entry, {"email": "b@example.com"}, verbose=verbose)
+
+    assert looked.status_code == response.status_code == 200
+    [before], [after] = looked.data["caps"], response.data["caps"]
+    assert (before["used"], after["used"], after["remaining"]) == (4, 5, 5)
+    # The oldest bucket with use (19:30) leaves the window at 20:31.
+    assert before["resetIn"] == after["resetIn"] == 31 * 60
+    assert response["RateLimit"] == f'"cap-{cap.pk}";r=5;t={31 * 60}'
+    assert CapCounter.objects.get(cap=cap, window_start=NOON_ISH).used == 2

@@ -245,7 +245,8 @@ def contact_write(
 @dataclass(frozen=True)
 class Taken:
     counters: dict[int, Decimal]  # cap id -> used after
-    buckets: dict[int, list[tuple[datetime, Decimal]]]  # rolling caps' rows, before the take
+    # Rolling caps' use before the take, summed (`_buckets`): the oldest used bucket, the rest.
+    buckets: dict[int, list[tuple[datetime, Decimal]]]
     # The pipeline's COMMIT answered, and then the server ended the session (a shutdown, an
     # administrator's command): the transaction stands, the connection is gone.
     committed_then_lost: bool = False
@@ -292,9 +293,20 @@ def _run(
 
 
 def _buckets(value: Any) -> dict[int, list[tuple[datetime, Decimal]]]:
+    """ROLLING_BUCKETS_SQL's summary as buckets: the oldest bucket with use, as it is, and the
+    rest of the window's use in its newest bucket. The use and the reset time (the oldest used
+    bucket leaving the window: CapState.reset_seconds) are exact; a Retry-After computed from
+    them would be late, never early (the 429 reads every bucket: ingest.admission)."""
     if isinstance(value, str):
         value = json.loads(value)
     rows: dict[int, list[tuple[datetime, Decimal]]] = {}
-    for cap_id, start, used in value or []:
-        rows.setdefault(int(cap_id), []).append((datetime.fromisoformat(start), Decimal(used)))
+    for cap_id, oldest, oldest_used, newest, used in value or []:
+        buckets = rows.setdefault(int(cap_id), [])
+        if oldest is None:  # no bucket with use in the window
+            continue
+        first = Decimal(oldest_used)
+        buckets.append((datetime.fromisoformat(oldest), first))
+        rest = Decimal(used) - first
+        if rest:
+            buckets.append((datetime.fromisoformat(newest), rest))
     return rows
