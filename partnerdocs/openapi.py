@@ -19,8 +19,12 @@ from partnerdocs.examples import json_value
 from sources.models import Source
 
 # A value the intake keeps: at least one character once trimmed (it trims whitespace and drops
-# NUL bytes, and an empty value counts as not sent).
-_NOT_BLANK = r"[^\s\x00]"
+# NUL bytes, and an empty value counts as not sent). The class names every character Python's
+# str.strip() trims (str.isspace) rather than writing `\s`: a JSON Schema pattern is an
+# ECMA-262 regex, whose `\s` leaves out U+001C-U+001F and U+0085 (which the intake trims) and
+# takes in U+FEFF (which it keeps), so a value of only U+0085 was valid by the document and
+# refused as blank by the intake (Schemathesis found it).
+_NOT_BLANK = r"[^\x00\x09-\x0d\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 _NUMBER_TEXT = r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"
 # A JSON number the intake keeps exactly (it refuses numbers written with over 40 characters).
 _NUMBER_BOUND = 10**15

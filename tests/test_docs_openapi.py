@@ -83,3 +83,22 @@ def test_it_needs_the_token_or_the_docs_cookie(client, source):
     client.post(f"/source/{source.pk}/docs-login", {"token": source.token})
 
     assert fetch(client, source).status_code == 200
+
+
+def test_the_documents_not_blank_pattern_trims_exactly_what_the_intake_trims():
+    # A JSON Schema pattern is an ECMA-262 regex, whose `\s` is not Python's: the pattern names
+    # each character instead, and must say "blank" for exactly the values the intake empties
+    # (a value of only U+0085 was valid by the document and refused by the intake).
+    import re
+
+    from ingest.parsing import clean_text
+    from partnerdocs.openapi import _NOT_BLANK
+
+    assert "\\s" not in _NOT_BLANK
+    pattern = re.compile(_NOT_BLANK)
+    for code in [*range(0x3100), 0xFEFF]:
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue  # lone surrogates: the body's JSON cannot carry them
+        blank = pattern.search(char) is None
+        assert blank == (clean_text(char) == ""), hex(code)
