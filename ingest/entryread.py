@@ -18,7 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models.query import get_related_populators
 
 from contactsource.prepared import prepared_cursor
-from ingest.fieldspecs import fields_digest_annotation
+from ingest.fieldspecs import ThreadDigestCache, fields_digest_annotation
 from ingest.hotcache import hot_digests_annotation
 from sources.models import SourceCampaign
 
@@ -91,27 +91,14 @@ def entry_read(*, source_id: int, campaign_id: int) -> SourceCampaign | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    kept: dict[tuple[int, int], tuple[tuple[Any, ...], SourceCampaign]] | None = getattr(
-        _local, "entries", None
-    )
-    if kept is None:
-        kept = _local.entries = {}
-    key = (source_id, campaign_id)
-    hit = kept.get(key)
-    if hit is not None and hit[0] == row:
-        # The same row as this thread's last post to this entry (every column, the digests
-        # included): the same objects, which the intake only reads (building them was about
-        # 5 % of a post's Python). Per thread, so no object is shared between request threads.
-        return hit[1]
-    entry = _entry_build(c, row)
-    if hit is None and len(kept) >= KEPT_ENTRIES:
-        del kept[next(iter(kept))]  # the longest kept
-    kept[key] = (row, entry)
-    return entry
+    # The same row as this thread's last post to this entry (every column, the digests
+    # included): the same objects, which the intake only reads (building them was about 5 % of
+    # a post's Python).
+    return _entries.get((source_id, campaign_id), row, lambda: _entry_build(c, row))
 
 
 # Entries kept per request thread: every entry a busy web process serves, within reason.
-KEPT_ENTRIES = 256
+_entries: ThreadDigestCache[tuple[int, int], SourceCampaign] = ThreadDigestCache(size=256)
 
 
 def _entry_build(c: _Compiled, row: tuple[Any, ...]) -> SourceCampaign:

@@ -9,6 +9,7 @@ CPU time: docs/benchmarks.md).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -38,23 +39,57 @@ class DigestCache(Generic[K, V]):
     every: list[DigestCache[Any, Any]] = []  # each cache made, for digest_caches_clear()
 
     def __init__(self) -> None:
-        self._entries: dict[K, tuple[str, V]] = {}
+        self._entries: dict[K, tuple[Any, V]] = {}
         DigestCache.every.append(self)
 
-    def get(self, key: K, digest: str, load: Callable[[], V]) -> V:
-        hit = self._entries.get(key)
+    def get(self, key: K, digest: Any, load: Callable[[], V]) -> V:
+        entries = self._kept()
+        hit = entries.get(key)
         if hit is not None and hit[0] == digest:
             return hit[1]
         value = load()
-        self._entries[key] = (digest, value)
+        if hit is None:
+            self._room(entries)
+        entries[key] = (digest, value)
         return value
+
+    def _kept(self) -> dict[K, tuple[Any, V]]:
+        return self._entries
+
+    def _room(self, entries: dict[K, tuple[Any, V]]) -> None:
+        """Before a new key goes in (here: no bound)."""
+
+    def clear(self) -> None:
+        self._kept().clear()
+
+
+class ThreadDigestCache(DigestCache[K, V]):
+    """A DigestCache per request thread, for values a post uses as they are (model instances),
+    which no two threads may share; at most `size` keys per thread, the longest kept dropped
+    first. The digest may be any value compared with ==: the entry read keeps its objects
+    under the whole row they were built from. `clear` forgets the calling thread's values."""
+
+    def __init__(self, size: int) -> None:  # no shared entries: no DigestCache.__init__
+        self.size = size
+        self._local = threading.local()
+        DigestCache.every.append(self)
+
+    def _kept(self) -> dict[K, tuple[Any, V]]:
+        entries: dict[K, tuple[Any, V]] | None = getattr(self._local, "entries", None)
+        if entries is None:
+            entries = self._local.entries = {}
+        return entries
+
+    def _room(self, entries: dict[K, tuple[Any, V]]) -> None:
+        if len(entries) >= self.size:
+            del entries[next(iter(entries))]  # the longest kept
 
 
 def digest_caches_clear() -> None:
     """Forget every cached value (a test that counts the loads; a process whose database was
     replaced under it, where a campaign id may come back with other rows)."""
     for cache in DigestCache.every:
-        cache._entries.clear()
+        cache.clear()
 
 
 _specs: DigestCache[int, dict[str, FieldSpec]] = DigestCache()

@@ -9,14 +9,13 @@ accepted post (docs/benchmarks.md, 2026-12-06 "fewer round trips").
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from django.db.models.expressions import RawSQL
 
 from finance.models import Cap
 from finance.selectors import cap_applies
-from ingest.fieldspecs import DigestCache
+from ingest.fieldspecs import DigestCache, ThreadDigestCache
 from subscriptions.models import EventType
 from subscriptions.selectors import endpoints_for
 
@@ -67,21 +66,14 @@ def caps_cached(*, campaign_id: int, source_id: int, utm_source: str, digest: st
     A thread's posts to one campaign get the same Cap objects again while the digest holds
     (building them was about 1.5 % of a post's Python): callers only read them. Per thread,
     so no object is shared between request threads; the list itself is new on each call."""
-    kept: dict[tuple[int, int, str], tuple[str, list[Cap]]] | None = getattr(_built, "caps", None)
-    if kept is None:
-        kept = _built.caps = {}
     key = (campaign_id, source_id, utm_source)
-    hit = kept.get(key)
-    if hit is None or hit[0] != digest:
-        if hit is None and len(kept) >= KEPT_CAPS:
-            del kept[next(iter(kept))]  # the longest kept
-        hit = kept[key] = (digest, _caps_build(campaign_id, source_id, utm_source, digest))
-    return list(hit[1])
+    return list(
+        _built.get(key, digest, lambda: _caps_build(campaign_id, source_id, utm_source, digest))
+    )
 
 
-_built = threading.local()
 # Cap lists kept per request thread (by campaign, source and utm_source).
-KEPT_CAPS = 256
+_built: ThreadDigestCache[tuple[int, int, str], list[Cap]] = ThreadDigestCache(size=256)
 
 
 def _caps_build(campaign_id: int, source_id: int, utm_source: str, digest: str) -> list[Cap]:
