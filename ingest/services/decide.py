@@ -254,17 +254,8 @@ def refuse(outcome: IntakeOutcome, exc: IntakeError, soft: dict[str, str]) -> No
 
 
 def person_of_contact(contact: ContactRow) -> PersonData:
-    """The person a stored contact subscribes (single posts, batches and imports)."""
-    values = contact.values
-    return PersonData.from_contact_values(
-        {
-            "mobile": values["mobile"],
-            "phone": values["phone"],
-            "email": values["email"],
-            "firstname": values["firstname"],
-            "lastname": values["lastname"],
-        }
-    )
+    """The person a stored contact subscribes (a batch's items: their values, the same way)."""
+    return PersonData.from_contact_values(contact.values)
 
 
 REALTIME_REJECTED = "The contact was not accepted by the buyer in real time."
