@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -97,6 +98,26 @@ ROLLING_LOCK_SQL = (
     "(SELECT count(*) FROM (SELECT id FROM finance_cap WHERE id = ANY(%s) "
     "ORDER BY id FOR NO KEY UPDATE) AS locked)"
 )
+
+
+def rolling_buckets_read(value: Any) -> dict[int, list[tuple[datetime, Decimal]]]:
+    """ROLLING_BUCKETS_SQL's summary (JSON, or its text) as buckets: the oldest bucket with
+    use, as it is, and the rest of the window's use in its newest bucket. The use and the reset
+    time (the oldest used bucket leaving the window: CapState.reset_seconds) are exact; a
+    Retry-After computed from them would be late, never early (a 429 reads every bucket)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    rows: dict[int, list[tuple[datetime, Decimal]]] = {}
+    for cap_id, oldest, oldest_used, newest, used in value or []:
+        buckets = rows.setdefault(int(cap_id), [])
+        if oldest is None:  # no bucket with use in the window
+            continue
+        first = Decimal(oldest_used)
+        buckets.append((datetime.fromisoformat(oldest), first))
+        rest = Decimal(used) - first
+        if rest:
+            buckets.append((datetime.fromisoformat(newest), rest))
+    return rows
 
 
 # Raised by the finance_cap_full() function (migration 0003) when a counter did not move: the

@@ -26,7 +26,12 @@ from django.db import connection, models
 from contactsource.bulk import RowPlan
 from contactsource.prepared import pipelined
 from finance.capstate import CapState
-from finance.services import CAP_FULL_SQLSTATE, CapExceeded, counters_take_statements
+from finance.services import (
+    CAP_FULL_SQLSTATE,
+    CapExceeded,
+    counters_take_statements,
+    rolling_buckets_read,
+)
 from ingest.admission import IntakeLocks
 from ingest.models import Contact, IntakeEvent
 from ingest.services.decide import ContactRow
@@ -245,7 +250,7 @@ def contact_write(
 @dataclass(frozen=True)
 class Taken:
     counters: dict[int, Decimal]  # cap id -> used after
-    # Rolling caps' use before the take, summed (`_buckets`): the oldest used bucket, the rest.
+    # Rolling caps' use before the take, summed: finance.services.rolling_buckets_read.
     buckets: dict[int, list[tuple[datetime, Decimal]]]
     # The pipeline's COMMIT answered, and then the server ended the session (a shutdown, an
     # administrator's command): the transaction stands, the connection is gone.
@@ -270,7 +275,7 @@ def _taken(row: tuple[Any, ...], lost: bool) -> Taken:
         moved = json.loads(moved)
     return Taken(
         counters={int(cap_id): Decimal(used) for cap_id, used in (moved or [])},
-        buckets=_buckets(buckets),
+        buckets=rolling_buckets_read(buckets),
         committed_then_lost=lost,
     )
 
@@ -290,23 +295,3 @@ def _run(
         with connection.wrap_database_errors:
             raise
     return [rows[0] for rows in results], lost
-
-
-def _buckets(value: Any) -> dict[int, list[tuple[datetime, Decimal]]]:
-    """ROLLING_BUCKETS_SQL's summary as buckets: the oldest bucket with use, as it is, and the
-    rest of the window's use in its newest bucket. The use and the reset time (the oldest used
-    bucket leaving the window: CapState.reset_seconds) are exact; a Retry-After computed from
-    them would be late, never early (the 429 reads every bucket: ingest.admission)."""
-    if isinstance(value, str):
-        value = json.loads(value)
-    rows: dict[int, list[tuple[datetime, Decimal]]] = {}
-    for cap_id, oldest, oldest_used, newest, used in value or []:
-        buckets = rows.setdefault(int(cap_id), [])
-        if oldest is None:  # no bucket with use in the window
-            continue
-        first = Decimal(oldest_used)
-        buckets.append((datetime.fromisoformat(oldest), first))
-        rest = Decimal(used) - first
-        if rest:
-            buckets.append((datetime.fromisoformat(newest), rest))
-    return rows
