@@ -125,7 +125,8 @@ class CapCounter(models.Model):
     admission, so the row says on its own how full that window was.
     """
 
-    cap = models.ForeignKey(Cap, on_delete=models.CASCADE, related_name="counters")
+    # Indexed by capcounter_unique, which leads with it.
+    cap = models.ForeignKey(Cap, on_delete=models.CASCADE, related_name="counters", db_index=False)
     window_start = models.DateTimeField()
     used = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
     limit = models.DecimalField(max_digits=14, decimal_places=4)
@@ -151,11 +152,16 @@ class LedgerEntry(models.Model):
     kind = models.CharField(max_length=16, choices=LedgerKind.choices)
     # Cost and revenue rows are >= 0; a reversal carries the negated amount of the row it reverses.
     amount = models.DecimalField(max_digits=14, decimal_places=4)
+    # No index of their own: ledger_source_time_idx and ledger_campaign_time_idx lead with
+    # them (a post writes two rows; each index is two more entries to write).
     source = models.ForeignKey(
-        "sources.Source", on_delete=models.PROTECT, related_name="ledger_entries"
+        "sources.Source", on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
     )
     campaign = models.ForeignKey(
-        "campaigns.Campaign", on_delete=models.PROTECT, related_name="ledger_entries"
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        db_index=False,
     )
     # The contact charged: a plain id, as subscriptions keeps one; finance sits below ingest
     # (DESIGN §2) and never links to its tables. The column and its index are the former

@@ -67,7 +67,10 @@ class Person(TimestampedModel):
 class Subscription(TimestampedModel):
     """A person on a campaign's list (Catapult's "subscription list"), until an opt-out."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="subscriptions")
+    # Indexed by subscription_unique, which leads with it.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="subscriptions", db_index=False
+    )
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.PROTECT, related_name="subscriptions"
     )
@@ -190,14 +193,16 @@ class CallbackDelivery(models.Model):
     beat sweeper re-enqueues due rows whose task was lost.
     """
 
+    # Indexed by delivery_endpoint_status_idx, which leads with it.
     endpoint = models.ForeignKey(
-        CallbackEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        CallbackEndpoint, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     subscription = models.ForeignKey(
         Subscription, on_delete=models.CASCADE, related_name="deliveries"
     )
     # Shared by every endpoint's copy of one event, stable across retries: receivers dedupe on it.
-    event_id = models.UUIDField(db_index=True)
+    # Indexed by delivery_event_endpoint_unique, which leads with it.
+    event_id = models.UUIDField()
     event_type = models.CharField(max_length=32, choices=EventType.choices)
     event_date = models.DateTimeField()
     # The body's "subscription" object as it was when the event happened.
