@@ -34,11 +34,19 @@ def profile_intake(
         )
         return response.status_code
 
-    def cpu_per_post(path: str, first: int) -> tuple[float, float, float, dict[int, int]]:
-        """Wall, this process's CPU and its backend's CPU per post, in ms; and the statuses."""
+    def wal_position() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')")
+            return int(cursor.fetchone()[0])
+
+    def cpu_per_post(path: str, first: int) -> tuple[float, float, float, float, dict[int, int]]:
+        """Wall, this process's CPU and its backend's CPU per post, in ms; the WAL bytes per
+        post (the database's write work, the same from run to run but for the full-page
+        images after a checkpoint, which the lower of two turns leaves out); the statuses."""
         statuses: dict[int, int] = {}
         backend = connection.connection.info.backend_pid
         backend_started = harness.cpu_seconds([backend])[backend]
+        wal_started = wal_position()
         started, cpu_started = time.perf_counter(), time.process_time()
         for i in range(requests):
             status = post(first + i, path)
@@ -46,8 +54,9 @@ def profile_intake(
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
         backend_cpu = harness.cpu_seconds([backend]).get(backend, backend_started)
+        wal = (wal_position() - wal_started) / requests
         per = 1000 / requests
-        return elapsed * per, cpu * per, (backend_cpu - backend_started) * per, statuses
+        return elapsed * per, cpu * per, (backend_cpu - backend_started) * per, wal, statuses
 
     for i in range(50):  # warm caches and connections
         post(first_index + i)
@@ -68,12 +77,14 @@ def profile_intake(
         post(first_index + i, target.bare_path)
     first_index += 50
     sides: dict[str, list[tuple[float, float, float]]] = {"full": [], "bare": []}
+    wal: dict[str, list[float]] = {"full": [], "bare": []}
     statuses: dict[int, int] = {}
     for _ in range(2):
         for side, path in (("full", target.intake_path), ("bare", target.bare_path)):
-            wall, cpu, backend_cpu, seen = cpu_per_post(path, first_index)
+            wall, cpu, backend_cpu, wal_bytes, seen = cpu_per_post(path, first_index)
             first_index += requests
             sides[side].append((wall, cpu, backend_cpu))
+            wal[side].append(wal_bytes)
             if side == "full":
                 for status, count in seen.items():
                     statuses[status] = statuses.get(status, 0) + count
@@ -130,6 +141,8 @@ def profile_intake(
         "bare_cpu_ms_per_request": round(bare[1], 3),
         "bare_db_cpu_ms_per_request": round(bare[2], 3),
         "cpu_ratio": round((bare[1] + bare[2]) / (full[1] + full[2]), 3),
+        "wal_bytes_per_request": round(min(wal["full"])),
+        "bare_wal_bytes_per_request": round(min(wal["bare"])),
         "queries_per_request": len(statements),
         "statement_ms": statement_ms,
         "profile": str(out_dir / "profile.txt"),

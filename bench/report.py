@@ -112,7 +112,9 @@ def _profile(r: dict[str, Any]) -> list[str]:
         f"{r['queries_per_request']} queries per accepted contact; statuses {r['statuses']}. "
         f"The bare view, timed in turn: {r.get('bare_cpu_ms_per_request', '?')} ms of CPU in "
         f"the Python process and {r.get('bare_db_cpu_ms_per_request', '?')} ms in the backend; "
-        f"CPU ratio bare/full {r.get('cpu_ratio', '?')}.",
+        f"CPU ratio bare/full {r.get('cpu_ratio', '?')}. WAL per post (the database's "
+        f"write work, lower of two turns): {r.get('wal_bytes_per_request', '?')} bytes, the "
+        f"bare view {r.get('bare_wal_bytes_per_request', '?')}.",
         "",
         "| statement (start) | count | mean ms (wall, waits included) |",
         "|---|---|---|",
