@@ -97,3 +97,44 @@ def test_a_repeated_single_value_field_keeps_the_last_value_and_says_so(entry, c
     assert response.status_code == 200
     assert "sent 2 times" in response.json()["errors"]["firstname"]
     assert Contact.objects.get().firstname == "Two"
+
+
+# Columns the intake sets itself: a campaign may still take a field of that name (an
+# applicant's "status"), and it is the partner's data. It used to collide with the column and
+# answer 500.
+INTAKE_SET_KEYS = ["status", "created_at", "identity_hash", "source", "campaign"]
+
+
+@pytest.fixture
+def fields_named_like_intake_columns(entry):
+    for key in INTAKE_SET_KEYS:
+        CampaignFieldFactory(campaign=entry.campaign, key=key, type="text")
+    return entry
+
+
+def test_a_field_named_like_a_column_the_intake_sets_is_kept_as_custom_data(
+    fields_named_like_intake_columns, post_contact
+):
+    entry = fields_named_like_intake_columns
+    posted = {key: f"partner {key}" for key in INTAKE_SET_KEYS}
+
+    response = post_contact(entry, {"email": "a@example.com", **posted})
+
+    assert response.status_code == 200, response.data
+    contact = Contact.objects.get()
+    assert contact.status == "accepted"
+    assert (contact.source_id, contact.campaign_id) == (entry.source_id, entry.campaign_id)
+    assert contact.custom == posted
+
+
+def test_a_batch_keeps_those_fields_as_custom_data_too(fields_named_like_intake_columns, client):
+    from tests.test_batch_intake import post_batch
+
+    entry = fields_named_like_intake_columns
+    items = [{"email": f"b{i}@example.com", "status": f"s{i}"} for i in range(25)]
+
+    response = post_batch(client, entry, {"contacts": items})
+
+    assert response.status_code == 200, response.data
+    stored = {c.email: (c.status, c.custom) for c in Contact.objects.all()}
+    assert stored == {f"b{i}@example.com": ("accepted", {"status": f"s{i}"}) for i in range(25)}

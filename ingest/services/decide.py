@@ -23,8 +23,14 @@ from subscriptions.services import PersonData, RealtimeOffer, realtime_offer
 logger = logging.getLogger(__name__)
 
 
+# The columns the intake sets itself. A campaign field keyed like one of them ("status", say:
+# an applicant's) is the partner's data: kept in `custom`, as any other field of the campaign's.
+_CONTACT_SET = ("source_id", "campaign_id", "status", "identity_hash", "custom", "created_at")
+# The contact's columns a posted value fills (standard fields: email, phone, names, ...).
 CONTACT_COLUMNS = frozenset(
-    f.name for f in Contact._meta.concrete_fields if f.name not in {"id", "custom"}
+    f.name
+    for f in Contact._meta.concrete_fields
+    if not f.primary_key and f.attname not in _CONTACT_SET
 )
 
 
@@ -126,38 +132,14 @@ def item_priced(item: Item, values: dict[str, Any], *, scrub: bool) -> None:
     item.price = scrub_and_price(item.outcome, seed, item.soft, scrub=scrub)
 
 
-def _contact_build(
-    outcome: IntakeOutcome, values: dict[str, Any], id_hash: str, req: IntakeRequest
-) -> Contact:
-    assert outcome.source is not None and outcome.campaign is not None
-    columns, custom = contact_split(values)
-    return Contact(
-        source=outcome.source,
-        campaign=outcome.campaign,
-        status=outcome.status,
-        identity_hash=id_hash,
-        custom=custom,
-        created_at=req.received_at,
-        **columns,
-    )
-
-
 # A contact's row without a model instance (building one cost more than its values): the
 # columns the intake sets, then the posted standard fields (a field not posted takes its
 # default, as the model's __init__ gives it). The batch writes these tuples with COPY in this
 # order; a single post's write statement takes them by name.
-_CONTACT_SET = ("source_id", "campaign_id", "status", "identity_hash", "custom", "created_at")
 _CONTACT_POSTED = tuple(
-    (f.attname, f.get_default())
-    for f in Contact._meta.concrete_fields
-    if f.name in CONTACT_COLUMNS and f.attname not in _CONTACT_SET and f.name not in _CONTACT_SET
+    (f.attname, f.get_default()) for f in Contact._meta.concrete_fields if f.name in CONTACT_COLUMNS
 )
 CONTACT_ROW = (*_CONTACT_SET, *(name for name, _default in _CONTACT_POSTED))
-# Posted values named like a column the intake sets (a campaign field called "status") make
-# the model's __init__ fail: the row is then refused the same way.
-_SET_NAMES = frozenset(f.name for f in Contact._meta.concrete_fields) - {
-    name for name, _default in _CONTACT_POSTED
-}
 
 
 def contact_row(
@@ -166,8 +148,6 @@ def contact_row(
     """A kept contact's row, in CONTACT_ROW's order (single posts, batches and imports)."""
     assert outcome.source is not None and outcome.campaign is not None
     columns, custom = contact_split(values)
-    if not _SET_NAMES.isdisjoint(columns):
-        _contact_build(outcome, values, id_hash, req)
     return (
         outcome.source.pk,
         outcome.campaign.pk,
