@@ -242,6 +242,8 @@ class RowPlan:
 
     def __init__(self, fields: Sequence[models.Field]) -> None:
         self.plan: _Plan = [(f, _sets_on_save(f), _AS_IS.get(type(f))) for f in fields]
+        # What new_values gives a field not in `given` (or set on save): _not_given's rule.
+        self.not_given = [_not_given_or_refused(f) for f in fields]
 
     def values(self, obj: models.Model) -> list[Any]:
         db = _db()
@@ -252,17 +254,12 @@ class RowPlan:
 
     def new_values(self, given: Mapping[str, Any]) -> list[Any]:
         """`values(model(**given))` without building the instance (its `__init__` cost more
-        than the values): a field not given takes `get_default()`, as `__init__` gives it,
-        and an auto_now(_add) field the time, as `pre_save` sets it. `given` by attname."""
+        than the values): a field not given, or set on save, takes what `_not_given` says, as
+        CopyPlan's rows do. `given` by attname."""
         db = _db()
         out = []
-        for f, pre, as_is in self.plan:
-            if pre:
-                if type(f) is not models.DateTimeField:
-                    raise NotImplementedError(f"{f.name} is set on save: use values()")
-                value = timezone.now()  # DateTimeField.pre_save of auto_now(_add), adding
-            else:
-                value = given[f.attname] if f.attname in given else f.get_default()
+        for (f, pre, as_is), make in zip(self.plan, self.not_given, strict=True):
+            value = given[f.attname] if not pre and f.attname in given else make()
             out.append(_prepared(f, as_is, value, db))
         return out
 
@@ -300,12 +297,40 @@ def _sets_on_save(field: models.Field) -> bool:
     return type(field).pre_save is not models.Field.pre_save
 
 
+def _not_given(field: models.Field) -> tuple[Callable[[], Any], bool]:
+    """What a new row's field gets when no value is given for it, as `__init__` and then
+    `pre_save(add=True)` would give it: (make, per_row). An auto_now(_add) date-time: the time
+    (`DateTimeField.pre_save`); a callable default (uuid4, dict): called for each row; any other
+    default: the same value for every row (`per_row` False). Other values set on save, and
+    database defaults, are not known here: NotImplementedError."""
+    if type(field) is models.DateTimeField and (field.auto_now or field.auto_now_add):
+        return timezone.now, True
+    if _sets_on_save(field) or (field.has_db_default() and not field.has_default()):
+        raise NotImplementedError(f"{field.model.__name__}.{field.name}: give it a value")
+    if field.has_default() and callable(field.default):
+        return field.default, True
+    value = field.get_default()
+    return (lambda: value), False
+
+
+def _not_given_or_refused(field: models.Field) -> Callable[[], Any]:
+    """`_not_given`'s make, or one raising its NotImplementedError when a row needs it."""
+    try:
+        return _not_given(field)[0]
+    except NotImplementedError as exc:
+        refused = exc
+
+        def refuse() -> Any:
+            raise refused
+
+        return refuse
+
+
 class CopyPlan:
     """COPY rows of `model` from tuples of values for `columns` (attnames, not the pk), as a new
     instance `model(**dict(zip(columns, row)))` would be written: every other column takes what
-    `__init__` and `pre_save(add=True)` would give it, the field's default (called again for
-    each row when it is callable, as uuid4 or dict) or, for auto_now(_add), the time the row
-    is built; every value is prepared as `RowPlan` prepares it."""
+    `__init__` and `pre_save(add=True)` would give it (`_not_given`, the rule `RowPlan`'s
+    `new_values` follows too); every value is prepared as `RowPlan` prepares it."""
 
     def __init__(self, model: type[models.Model], columns: Sequence[str]) -> None:
         fields = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
@@ -325,15 +350,11 @@ class CopyPlan:
             if attname in columns:
                 continue
             as_is = _AS_IS.get(type(f))
-            if type(f) is models.DateTimeField and (f.auto_now or f.auto_now_add):
-                # What DateTimeField.pre_save sets on an instance being added.
-                self.per_row.append((f, as_is, timezone.now, text_of(f)))
-            elif _sets_on_save(f) or (f.has_db_default() and not f.has_default()):
-                raise NotImplementedError(f"{model.__name__}.{f.name}: give it a value")
-            elif f.has_default() and callable(f.default):
-                self.per_row.append((f, as_is, f.default, text_of(f)))
+            make, per_row = _not_given(f)
+            if per_row:
+                self.per_row.append((f, as_is, make, text_of(f)))
             else:
-                value = _prepared(f, as_is, f.get_default(), _db())
+                value = _prepared(f, as_is, make(), _db())
                 fixed.append((attname, column_text(text_of(f), [value])[0]))
         self.fixed = tuple(value for _name, value in fixed)
         columns_of = {attname: str(f.column) for attname, f in fields.items()}
