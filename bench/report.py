@@ -58,9 +58,15 @@ def _intake(r: dict[str, Any]) -> list[str]:
                 f"| {side} | {med['web_cpu_ms']} | {med['db_cpu_ms']} | {med['wrk_cpu_ms']} |"
             )
         lines.append("")
+    p99s = r.get("half_load_p99s")
     lines += [
         "Latency at half of each side's maximum (fixed rate, from the moment each request was "
-        "due):",
+        "due"
+        + (
+            f"; the run with the median p99 of {len(p99s['full'])} per side, interleaved):"
+            if p99s
+            else "):"
+        ),
         "",
         "| view | rate req/s | achieved | p50 ms | p95 ms | p99 ms | max ms | statuses |",
         "|---|---|---|---|---|---|---|---|",
@@ -72,6 +78,13 @@ def _intake(r: dict[str, Any]) -> list[str]:
             f"| {side} | {h['rate']} | {h['achieved_rps']} | {lat['p50']} | {lat['p95']} | "
             f"{lat['p99']} | {lat['max']} | {h['statuses']} |"
         )
+    if p99s:
+        lines += [
+            "",
+            "Every run's p99, ms: "
+            + "; ".join(f"{side} {', '.join(str(v) for v in p99s[side])}" for side in p99s)
+            + ".",
+        ]
     mem = r["web_memory"]
     lines += [
         "",

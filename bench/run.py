@@ -6,6 +6,7 @@
 Settings (environment): BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
 contactsource_bench; dropped and re-created unless BENCH_KEEP_DB=1), BENCH_SECONDS (each wrk run,
 default 20), BENCH_ROUNDS (the intake step's interleaved bare/full rounds, default 3),
+BENCH_LATENCY_RUNS (its interleaved runs at half load per side, default 3),
 BENCH_CONNECTIONS (wrk connections, default 16), BENCH_ADMIN_EVENTS (default 1,000,000),
 BENCH_IMPORT_ROWS (default 100,000). Figures go to var/bench/<date>/results.json and
 results.md; docs/benchmarks.md quotes them with the command, machine and date.

@@ -47,7 +47,8 @@ def _median_run(runs: list[dict[str, float]]) -> dict[str, float]:
 
 def step_intake(ctx: Context) -> dict[str, Any]:
     """Full pipeline vs the bare view: wrk, interleaved bare/full x3 (BENCH_ROUNDS), median;
-    then latency at half of each side's maximum with the fixed-rate generator. Each round's own
+    then latency at half of each side's maximum with the fixed-rate generator, x3 interleaved
+    (BENCH_LATENCY_RUNS), the median run by p99. Each round's own
     full/bare ratio is kept too: the two runs of a round are seconds apart, so they meet the
     same machine, where the medians may come from different minutes."""
     seconds = _int_env("BENCH_SECONDS", 20)
@@ -91,19 +92,30 @@ def step_intake(ctx: Context) -> dict[str, Any]:
         round_ratios = [
             round(f["rps"] / b["rps"], 3) for b, f in zip(runs["bare"], runs["full"], strict=True)
         ]
-        half_load = {}
-        for side in ("bare", "full"):
-            rate = round(median[side]["rps"] / 2, 1)
-            paced = run_paced(
-                port=web.port or 0,
-                path=paths[side],
-                headers={"Content-Type": "application/json", "token": target.token},
-                rate=rate,
-                seconds=max(10, seconds),
-                first_index=ctx.slot() * SLOT,
-            )
-            half_load[side] = paced.as_dict()
-            print(f"  {side} at {rate} req/s: p99 {paced.latency_ms['p99']} ms")
+        # Latency at half load, BENCH_LATENCY_RUNS times per side, interleaved: one stall of
+        # this shared machine (the bare view's p99 reached 390 ms in a run) decides a single
+        # run's p99; the run with the median p99 is reported, and every run's p99 with it.
+        paced_runs: dict[str, list[dict[str, Any]]] = {"bare": [], "full": []}
+        for _ in range(_int_env("BENCH_LATENCY_RUNS", 3)):
+            for side in ("bare", "full"):
+                rate = round(median[side]["rps"] / 2, 1)
+                paced = run_paced(
+                    port=web.port or 0,
+                    path=paths[side],
+                    headers={"Content-Type": "application/json", "token": target.token},
+                    rate=rate,
+                    seconds=max(10, seconds),
+                    first_index=ctx.slot() * SLOT,
+                )
+                paced_runs[side].append(paced.as_dict())
+                print(f"  {side} at {rate} req/s: p99 {paced.latency_ms['p99']} ms")
+        half_load = {
+            side: sorted(done, key=lambda h: h["latency_ms"]["p99"])[len(done) // 2]
+            for side, done in paced_runs.items()
+        }
+        half_load_p99s = {
+            side: [h["latency_ms"]["p99"] for h in done] for side, done in paced_runs.items()
+        }
         web.sample_memory()
         memory = web.memory_report()
     return {
@@ -115,6 +127,7 @@ def step_intake(ctx: Context) -> dict[str, Any]:
         "round_ratios": round_ratios,
         "round_ratio_median": round(statistics.median(round_ratios), 3),
         "half_load": half_load,
+        "half_load_p99s": half_load_p99s,
         "web_memory": memory,
         "counts": fixtures.counts(),
     }
