@@ -40,7 +40,8 @@ from typing import Any
 
 from django.db import connection, models
 
-from contactsource.bulk import COPY_MIN_ROWS, _copy, _db, copy_data, copy_queue, next_ids_of
+from contactsource.bulk import COPY_MIN_ROWS, _copy, copy_data, copy_queue, next_ids_of
+from contactsource.rowplans import _db
 
 _Job = Callable[[], None]
 

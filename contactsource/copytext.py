@@ -9,7 +9,7 @@ text those dumpers make (`str()` of a datetime or an address, the UUID's 32 hex 
 JSON document from the same `dumps`) stores the same values. A batch's timestamps and client
 address repeat, so each distinct one is turned into text once.
 
-Only `contactsource.bulk.CopyPlan` uses this: the text is right for COPY, not for a query
+Only `contactsource.rowplans.CopyPlan` uses this: the text is right for COPY, not for a query
 parameter (a str parameter is not a timestamp or jsonb).
 """
 

@@ -23,8 +23,8 @@ import psycopg
 import psycopg._queries as _psycopg_queries
 from django.db import connection, models
 
-from contactsource.bulk import RowPlan
 from contactsource.prepared import pipelined
+from contactsource.rowplans import RowPlan
 from finance.capstate import CapState
 from finance.services import (
     CAP_FULL_SQLSTATE,

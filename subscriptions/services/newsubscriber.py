@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
-from contactsource.bulk import RowPlan
+from contactsource.rowplans import RowPlan
 from subscriptions.models import CallbackDelivery, EventType, Person, Subscription
 from subscriptions.payloads import subscription_object
 from subscriptions.services.outbox import NOTIFY_SQL, retry_window_end
