@@ -5,8 +5,10 @@ Needs Django set up (bench/run.py does it with the bench environment first).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -155,7 +157,23 @@ class Autoanalyze:
     def __init__(self, interval: float = 5.0) -> None:
         self.interval = interval
         self._stop = threading.Event()
+        self._held = threading.Event()
+        self._running = threading.Lock()  # held while an ANALYZE runs
         self._thread = threading.Thread(target=self._run, name="autoanalyze", daemon=True)
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """No ANALYZE in the block (one under way is waited for). For the latency runs: an
+        ANALYZE of every intake table every 5 s is a burst of CPU on this 2-core machine,
+        then a re-plan of every prepared statement on every connection, and it put 100-170 ms
+        into the full pipeline's p99 at half load (22-39 ms without it, docs/benchmarks.md,
+        session 7); the tables barely grow during those runs."""
+        with self._running:
+            self._held.set()
+        try:
+            yield
+        finally:
+            self._held.clear()
 
     def __enter__(self) -> Autoanalyze:
         self._thread.start()
@@ -171,7 +189,9 @@ class Autoanalyze:
         url = os.environ["DATABASE_URL"]
         with psycopg.connect(url, autocommit=True, application_name=BENCH_OWN) as conn:
             while True:
-                conn.execute(f"ANALYZE {', '.join(INTAKE_TABLES)}")
+                with self._running:
+                    if not self._held.is_set():
+                        conn.execute(f"ANALYZE {', '.join(INTAKE_TABLES)}")
                 if self._stop.wait(self.interval):
                     return
 

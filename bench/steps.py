@@ -59,7 +59,7 @@ def step_intake(ctx: Context) -> dict[str, Any]:
     _prefill(target, ctx.slot() * SLOT)
     paths = {"bare": target.bare_path, "full": target.intake_path}
     runs: dict[str, list[dict[str, float]]] = {"bare": [], "full": []}
-    with harness.services() as started, fixtures.Autoanalyze():
+    with harness.services() as started, fixtures.Autoanalyze() as analyze:
         web = harness.start_gunicorn(ctx.env, ctx.logs, name="gunicorn-intake")
         started.append(web)
         base = f"http://127.0.0.1:{web.port}"
@@ -92,30 +92,9 @@ def step_intake(ctx: Context) -> dict[str, Any]:
         round_ratios = [
             round(f["rps"] / b["rps"], 3) for b, f in zip(runs["bare"], runs["full"], strict=True)
         ]
-        # Latency at half load, BENCH_LATENCY_RUNS times per side, interleaved: one stall of
-        # this shared machine (the bare view's p99 reached 390 ms in a run) decides a single
-        # run's p99; the run with the median p99 is reported, and every run's p99 with it.
-        paced_runs: dict[str, list[dict[str, Any]]] = {"bare": [], "full": []}
-        for _ in range(_int_env("BENCH_LATENCY_RUNS", 3)):
-            for side in ("bare", "full"):
-                rate = round(median[side]["rps"] / 2, 1)
-                paced = run_paced(
-                    port=web.port or 0,
-                    path=paths[side],
-                    headers={"Content-Type": "application/json", "token": target.token},
-                    rate=rate,
-                    seconds=max(10, seconds),
-                    first_index=ctx.slot() * SLOT,
-                )
-                paced_runs[side].append(paced.as_dict())
-                print(f"  {side} at {rate} req/s: p99 {paced.latency_ms['p99']} ms")
-        half_load = {
-            side: sorted(done, key=lambda h: h["latency_ms"]["p99"])[len(done) // 2]
-            for side, done in paced_runs.items()
-        }
-        half_load_p99s = {
-            side: [h["latency_ms"]["p99"] for h in done] for side, done in paced_runs.items()
-        }
+        # Without the bench's own ANALYZE every 5 s (Autoanalyze.paused says why).
+        with analyze.paused():
+            half_load, half_load_p99s = _half_load(web, target, paths, median, ctx, seconds)
         web.sample_memory()
         memory = web.memory_report()
     return {
@@ -131,6 +110,39 @@ def step_intake(ctx: Context) -> dict[str, Any]:
         "web_memory": memory,
         "counts": fixtures.counts(),
     }
+
+
+def _half_load(
+    web: harness.Service,
+    target: fixtures.BenchTarget,
+    paths: dict[str, str],
+    median: dict[str, dict[str, float]],
+    ctx: Context,
+    seconds: int,
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[float]]]:
+    """Latency at half of each side's median maximum, BENCH_LATENCY_RUNS times per side,
+    interleaved: one stall of this shared machine decides a single run's p99. Returns the run
+    with the median p99 per side, and every run's p99."""
+    runs: dict[str, list[dict[str, Any]]] = {"bare": [], "full": []}
+    for _ in range(_int_env("BENCH_LATENCY_RUNS", 3)):
+        for side in ("bare", "full"):
+            rate = round(median[side]["rps"] / 2, 1)
+            paced = run_paced(
+                port=web.port or 0,
+                path=paths[side],
+                headers={"Content-Type": "application/json", "token": target.token},
+                rate=rate,
+                seconds=max(10, seconds),
+                first_index=ctx.slot() * SLOT,
+            )
+            runs[side].append(paced.as_dict())
+            print(f"  {side} at {rate} req/s: p99 {paced.latency_ms['p99']} ms")
+    chosen = {
+        side: sorted(done, key=lambda h: h["latency_ms"]["p99"])[len(done) // 2]
+        for side, done in runs.items()
+    }
+    p99s = {side: [h["latency_ms"]["p99"] for h in done] for side, done in runs.items()}
+    return chosen, p99s
 
 
 def _wrk_with_cpu(web: harness.Service, url: str, **wrk: Any) -> dict[str, float]:
