@@ -1,12 +1,14 @@
 """Callback throughput (DESIGN §11: ≥ 200 deliveries/s with one worker, none lost).
 
     python -m bench.run callbacks   (BENCH_CALLBACKS=2000, BENCH_CALLBACK_CONCURRENCY=8,
-                                     BENCH_CALLBACK_POOL=threads)
+                                     BENCH_CALLBACK_POOL=threads, BENCH_CALLBACK_RUNS=3)
 
 One Celery worker (threads pool) drains N outbox rows to a local receiver (bench/receiver.py,
 answers 200 at once). The rows are written directly (bulk), the worker is warmed up on a first
 small batch, then the clock runs from enqueueing the N tasks until the last row is delivered.
-"Lost" is checked twice: every row ends delivered, and the receiver saw every event_id.
+"Lost" is checked twice: every row ends delivered, and the receiver saw every event_id. Three
+runs (BENCH_CALLBACK_RUNS), each from empty tables with its own worker: the median one is
+reported (DESIGN §11), with every run's rate.
 """
 
 from __future__ import annotations
@@ -165,10 +167,21 @@ def step_callbacks(ctx: Context) -> dict[str, Any]:
     count = int(os.environ.get("BENCH_CALLBACKS", "2000"))
     concurrency = int(os.environ.get("BENCH_CALLBACK_CONCURRENCY", "8"))
     pool = os.environ.get("BENCH_CALLBACK_POOL", "threads")
-    result = measure(ctx.env, ctx.logs, count=count, concurrency=concurrency, pool=pool)
-    print(
-        f"  {result['deliveries']} deliveries in {result['seconds']} s: "
-        f"{result['deliveries_per_second']} /s, lost {result['lost']}, "
-        f"duplicates {result['duplicates']}"
-    )
-    return result
+    runs = []
+    for _ in range(int(os.environ.get("BENCH_CALLBACK_RUNS", "3"))):
+        run = measure(ctx.env, ctx.logs, count=count, concurrency=concurrency, pool=pool)
+        print(
+            f"  {run['deliveries']} deliveries in {run['seconds']} s: "
+            f"{run['deliveries_per_second']} /s, lost {run['lost']}, "
+            f"duplicates {run['duplicates']}"
+        )
+        runs.append(run)
+    # DESIGN §11 asks for the median of 3 runs: that run is reported, with every run's rate
+    # and what any run lost or sent twice.
+    result = sorted(runs, key=lambda r: r["deliveries_per_second"])[len(runs) // 2]
+    return {
+        **result,
+        "runs_deliveries_per_second": [r["deliveries_per_second"] for r in runs],
+        "lost_in_any_run": sum(r["lost"] for r in runs),
+        "duplicates_in_any_run": sum(r["duplicates"] for r in runs),
+    }
