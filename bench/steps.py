@@ -7,14 +7,15 @@ import json
 import os
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bench import fixtures, harness
 from bench.pace import SLOT, contact_body, run_paced
 
-# Distinct contacts: each run of posts takes its own slot of 4,000,000 indexes (bench/intake.lua).
+R = TypeVar("R")
 
 
 @dataclass
@@ -40,9 +41,10 @@ def _int_env(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-def _median_run(runs: list[dict[str, float]]) -> dict[str, float]:
-    """The run with the median throughput (its latencies come with it)."""
-    return sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
+def median_run(runs: list[R], by: Callable[[R], float]) -> R:
+    """The run with the median figure `by` gives (its other figures come with it; of an even
+    number, the upper of the two middle runs)."""
+    return sorted(runs, key=by)[len(runs) // 2]
 
 
 def step_intake(ctx: Context) -> dict[str, Any]:
@@ -88,7 +90,7 @@ def step_intake(ctx: Context) -> dict[str, Any]:
                     f"CPU ms per request: web {result['web_cpu_ms']}, "
                     f"database {result['db_cpu_ms']}, wrk {result['wrk_cpu_ms']}"
                 )
-        median = {side: _median_run(runs[side]) for side in runs}
+        median = {side: median_run(runs[side], lambda r: r["rps"]) for side in runs}
         round_ratios = [
             round(f["rps"] / b["rps"], 3) for b, f in zip(runs["bare"], runs["full"], strict=True)
         ]
@@ -138,8 +140,7 @@ def _half_load(
             runs[side].append(paced.as_dict())
             print(f"  {side} at {rate} req/s: p99 {paced.latency_ms['p99']} ms")
     chosen = {
-        side: sorted(done, key=lambda h: h["latency_ms"]["p99"])[len(done) // 2]
-        for side, done in runs.items()
+        side: median_run(done, lambda h: h["latency_ms"]["p99"]) for side, done in runs.items()
     }
     p99s = {side: [h["latency_ms"]["p99"] for h in done] for side, done in runs.items()}
     return chosen, p99s
